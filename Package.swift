@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way:
+//   SparrowModel (tensors, ONNX, npy/npz/IDX) <- SparrowCompression (no I/O) <- SparrowInference
+//   <- SparrowTraining; SparrowHTTP knows nothing of models; SparrowService joins them all.
+let package = Package(
+    name: "Sparrow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sparrow", targets: ["sparrow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "SparrowModel",
+                dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "SparrowCompression", dependencies: ["SparrowModel", "CZlib"]),
+        .target(name: "SparrowInference", dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS"]),
+        .target(name: "SparrowTraining",
+                dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"]),
+        .target(name: "SparrowHTTP",
+                dependencies: ["CZlib", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SparrowService",
+                dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "SparrowTraining",
+                               "SparrowHTTP", "CSQLite", "COpenSSL",
+                               .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "sparrow",
+                          dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference",
+                                         "SparrowTraining", "SparrowService", "SparrowHTTP",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
+
+        .testTarget(name: "SparrowModelTests", dependencies: ["SparrowModel"]),
+        .testTarget(name: "SparrowCompressionTests", dependencies: ["SparrowCompression", "SparrowModel"]),
+        .testTarget(name: "SparrowInferenceTests",
+                    dependencies: ["SparrowInference", "SparrowCompression", "SparrowModel"]),
+        .testTarget(name: "SparrowTrainingTests",
+                    dependencies: ["SparrowTraining", "SparrowInference", "SparrowCompression", "SparrowModel"]),
+        .testTarget(name: "SparrowHTTPTests", dependencies: ["SparrowHTTP"]),
+        .testTarget(name: "SparrowServiceTests", dependencies: ["SparrowService", "SparrowHTTP"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// SparrowCompression module. See Package.swift for the dependency direction.

@@ -1,0 +1,1 @@
+// SparrowHTTP module. See Package.swift for the dependency direction.

@@ -1,0 +1,1 @@
+// SparrowInference module. See Package.swift for the dependency direction.

@@ -1,0 +1,1 @@
+// SparrowService module. See Package.swift for the dependency direction.

@@ -1,0 +1,1 @@
+// SparrowTraining module. See Package.swift for the dependency direction.

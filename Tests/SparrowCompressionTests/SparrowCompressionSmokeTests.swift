@@ -1,0 +1,4 @@
+import Testing
+import SparrowCompression
+
+@Test func moduleLinks() { #expect(Bool(true)) }

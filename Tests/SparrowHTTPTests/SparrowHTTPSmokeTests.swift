@@ -1,0 +1,4 @@
+import Testing
+import SparrowHTTP
+
+@Test func moduleLinks() { #expect(Bool(true)) }

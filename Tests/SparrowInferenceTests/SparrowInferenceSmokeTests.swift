@@ -1,0 +1,4 @@
+import Testing
+import SparrowInference
+
+@Test func moduleLinks() { #expect(Bool(true)) }

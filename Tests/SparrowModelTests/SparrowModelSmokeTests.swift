@@ -1,0 +1,4 @@
+import Testing
+import SparrowModel
+
+@Test func moduleLinks() { #expect(Bool(true)) }

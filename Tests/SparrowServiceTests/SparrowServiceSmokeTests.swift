@@ -1,0 +1,4 @@
+import Testing
+import SparrowService
+
+@Test func moduleLinks() { #expect(Bool(true)) }

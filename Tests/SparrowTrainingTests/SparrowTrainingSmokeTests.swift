@@ -1,0 +1,4 @@
+import Testing
+import SparrowTraining
+
+@Test func moduleLinks() { #expect(Bool(true)) }
