@@ -19,7 +19,12 @@ extension Artifact {
             throw .malformedArtifact(section: "header", message: "section count \(sectionCount) does not fit a file of \(bytes.count) bytes")
         }
         let tableEnd = Artifact.headerSize + Artifact.tableEntrySize * sectionCount
-        var table = ByteReader(bytes, range: Artifact.headerSize..<tableEnd + 4, section: "section table")
+        // The table's CRC is checked before any of its offsets is believed.
+        var tableCRCReader = ByteReader(bytes, range: tableEnd..<tableEnd + 4, section: "section table")
+        guard try tableCRCReader.u32("table crc") == CRC32.checksum(bytes[0..<tableEnd]) else {
+            throw .malformedArtifact(section: "section table", message: "CRC mismatch")
+        }
+        var table = ByteReader(bytes, range: Artifact.headerSize..<tableEnd, section: "section table")
         var entries: [(kind: UInt32, range: Range<Int>, crc: UInt32)] = []
         var previousEnd = tableEnd + 4
         for i in 0..<sectionCount {
@@ -38,10 +43,6 @@ extension Artifact {
             }
             previousEnd = Int(end)
             entries.append((kind, Int(offset)..<Int(end), crc))
-        }
-        let tableCRC = try table.u32("table crc")
-        guard tableCRC == CRC32.checksum(bytes[0..<tableEnd]) else {
-            throw .malformedArtifact(section: "section table", message: "CRC mismatch")
         }
         var metadata: ArtifactMetadata?
         var graph: [UInt8]?
