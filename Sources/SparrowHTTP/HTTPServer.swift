@@ -30,6 +30,11 @@ public final class HTTPServer: @unchecked Sendable {
         var tls: TLSContext?
         var running = false
         var shuttingDown = false
+        var signalSources: [any DispatchSourceSignal] = []
+    }
+
+    func keepSignalSources(_ sources: [any DispatchSourceSignal]) {
+        state.withLock { $0.signalSources += sources }
     }
 
     public init(configuration: HTTPConfiguration, responder: any HTTPResponder,
