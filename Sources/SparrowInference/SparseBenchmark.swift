@@ -1,5 +1,6 @@
 import COpenBLAS
 import Dispatch
+import SparrowCompression
 
 /// EIE's benchmark (Han et al., ISCA 2016, Table III) on this machine: random layers at the paper's
 /// weight and activation densities with 4-bit shared weights, timed as dense float32 BLAS
