@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparrowInference
 import SparrowModel
 
 /// `sparrow bench-model MODEL --batch B --iterations N`: times the runtime's `run` in-process.
@@ -10,7 +11,9 @@ struct BenchModel: ParsableCommand {
         discussion: "Dynamic input dimensions take --batch for the first axis and 1 elsewhere."
     )
 
-    @Argument(help: "The model (.onnx).") var model: String
+    @Argument(help: "The model (.onnx or .sparrow).") var model: String
+    @Option(help: "Engine for .sparrow artifacts: sparse (packed weights) or dense (decoded, for comparison).")
+    var engine: InferenceEngine = .sparse
     @Option(help: "Batch size (the first dynamic dimension).") var batch = 1
     @Option(help: "Timed iterations.") var iterations = 100
     @Option(help: "Untimed warm-up iterations.") var warmup = 10
@@ -23,7 +26,7 @@ struct BenchModel: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModelForInference(path: model)
+        let loaded = try loadModelForInference(path: model, engine: engine)
         var generator = SplitMix64(seed: 42)
         var feeds: [String: Tensor] = [:]
         for info in loaded.graph.inputs {
