@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ final class HTTPSession: @unchecked Sendable {
     let queue: DispatchQueue
     let remoteAddress: String?
     let logger: Logger?
+    /// Set by the server when it begins shutting down (read from any connection's queue).
+    let serverStopping: StopFlag
 
     private var parser: HTTPRequestParser
     var output = OutputQueue()
@@ -33,7 +36,8 @@ final class HTTPSession: @unchecked Sendable {
     private var lastActivity: UInt64 = DispatchTime.now().uptimeNanoseconds
 
     init(configuration: HTTPConfiguration, responder: any HTTPResponder, queue: DispatchQueue,
-         remoteAddress: String?, logger: Logger?) {
+         remoteAddress: String?, logger: Logger?, serverStopping: StopFlag = StopFlag()) {
+        self.serverStopping = serverStopping
         self.configuration = configuration
         self.responder = responder
         self.queue = queue
@@ -105,7 +109,7 @@ final class HTTPSession: @unchecked Sendable {
         var response = responder.response(to: request)
         response.compressIfAccepted(acceptEncoding: head.headers["Accept-Encoding"],
                                     configuration: configuration.compression)
-        let keepAlive = head.keepAlive && !shuttingDown
+        let keepAlive = head.keepAlive && !shuttingDown && !serverStopping.isSet
             && !(response.headers["Connection"].map { $0.lowercasedASCII() == "close" } ?? false)
         let spooled: String? = if case .file(let path, _) = body { path } else { nil }
         let cleanup = { if let spooled { unlink(spooled) } }
@@ -254,4 +258,11 @@ final class HTTPSession: @unchecked Sendable {
         peerClosed()
         output.removeAll()
     }
+}
+
+/// A one-way flag shared between the server and its sessions.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }
