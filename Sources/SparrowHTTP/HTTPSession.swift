@@ -89,11 +89,11 @@ final class HTTPSession: @unchecked Sendable {
             case .body(let bytes):
                 do { try incoming?.spool.append(bytes) } catch { fail(error.status, error.message) }
             case .end(let trailers):
-                guard var request = incoming else { break }
+                guard let (head, received, started) = incoming else { break }
+                var spool = received
                 incoming = nil
                 headStarted = DispatchTime.now().uptimeNanoseconds
-                answer(request.head, body: request.spool.finish(), trailers: trailers, started: request.started)
-                _ = request
+                answer(head, body: spool.finish(), trailers: trailers, started: started)
             }
         }
         onOutput()
