@@ -151,6 +151,8 @@ final class HTTPConnection: @unchecked Sendable {
     private func sourceCancelled() {
         pendingCancels -= 1
         guard pendingCancels == 0 else { return }
+        // A stream producer may still hold the session; it must not reach this connection.
+        session.onOutput = {}
         session.abandon()
         transport.close()
         Socket.close(fd)

@@ -58,12 +58,12 @@ public final class HTTPServer: @unchecked Sendable {
         let (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port,
                                            backlog: configuration.backlog)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-        source.setEventHandler { [unowned self] in self.acceptAll() }
+        source.setEventHandler { [weak self] in self?.acceptAll() }
         source.setCancelHandler { Socket.close(fd) }
         let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
         let interval = max(configuration.timeouts.sweepInterval, 0.01)
         timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [unowned self] in self.sweep() }
+        timer.setEventHandler { [weak self] in self?.sweep() }
         state.withLock {
             $0.listener = fd
             $0.port = port
