@@ -1,11 +1,15 @@
 import COpenBLAS
 import Dispatch
+import Foundation
 import SparrowCompression
 
 /// EIE's benchmark (Han et al., ISCA 2016, Table III) on this machine: random layers at the paper's
 /// weight and activation densities with 4-bit shared weights, timed as dense float32 BLAS
 /// (cblas_sgemv / cblas_sgemm) and on the sparse engine in the same run, interleaved, medians of
-/// `repeats` rounds.
+/// `repeats` rounds. Every timed call starts from cold caches (a sweep over a buffer larger than the
+/// last-level cache, as when a layer follows other layers) and idle cores: after a BLAS call the
+/// benchmark pauses so that OpenBLAS's busy-waiting worker threads have gone to sleep, otherwise they
+/// take the cores from the sparse engine's workers on a 2-core machine.
 public enum SparseBenchmark {
     /// One row of Table III. Sizes are in × out as the paper lists them (Alex-6 is 9216 inputs —
     /// pool5's 256·6·6 — to 4096 outputs); the weight matrix is out × in. `paper…Micros` are the
@@ -127,7 +131,10 @@ public enum SparseBenchmark {
                 ySparse.withUnsafeMutableBufferPointer { ys in
                     // One untimed round warms code paths and thread pools.
                     for round in 0...repeats {
+                        evictCaches()
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
+                        usleep(blasSpinMicros)
+                        evictCaches()
                         let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
                         guard round > 0 else { continue }
                         denseTimes.append(td)
@@ -159,6 +166,24 @@ public enum SparseBenchmark {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(m), Int32(n), 1,
                         x, Int32(n), w, Int32(n), 0, y, Int32(m))
         }
+    }
+
+    /// OpenBLAS workers spin for about 2^28 cycles (THREAD_TIMEOUT 28) after a call before sleeping.
+    static let blasSpinMicros: UInt32 = 200_000
+
+    /// A 64 MiB buffer, read through before each timed call so neither contender starts warm.
+    nonisolated(unsafe) static let sweep: UnsafeMutablePointer<Float> = {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: 16 << 20)
+        p.initialize(repeating: 1, count: 16 << 20)
+        return p
+    }()
+
+    static func evictCaches() {
+        let p = UnsafeMutableRawPointer(sweep)
+        var acc = SIMD16<Float>()
+        for o in stride(from: 0, to: 64 << 20, by: 64) { acc += p.load(fromByteOffset: o, as: SIMD16<Float>.self) }
+        // Written back so the sweep cannot be optimised away.
+        p.storeBytes(of: acc.sum() * 0 + 1, toByteOffset: 0, as: Float.self)
     }
 
     /// Microseconds the closure takes.

@@ -13,19 +13,14 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Runs `body` once per slice: on worker threads when the work pays for the hand-off (a
-    /// concurrentPerform costs a few microseconds), otherwise in turn on the calling thread.
-    func forEachSlice(work: Int, _ body: (Slice) -> Void) {
+    /// Runs `body` once per slice: shared with helper threads when the work pays for the hand-off
+    /// (a few microseconds), otherwise in turn on the calling thread. Slices write disjoint rows.
+    func forEachSlice(work: Int, _ body: @escaping (Slice) -> Void) {
         if threads == 1 || work < minimumParallelWork {
             for s in slices { body(s) }
         } else {
             let slices = self.slices
-            // Each slice writes only its own accumulator and its own output rows, so handing the
-            // (non-Sendable, pointer-capturing) body to the workers is race-free.
-            withoutActuallyEscaping(body) { body in
-                let shared = UncheckedSendable(body)
-                DispatchQueue.concurrentPerform(iterations: slices.count) { shared.value(slices[$0]) }
-            }
+            SliceRun.run(count: slices.count, helpers: threads - 1) { body(slices[$0]) }
         }
     }
 
@@ -45,7 +40,7 @@ extension SparseLinearLayer {
                 let index = UnsafePointer(index.baseAddress!)
                 let value = UnsafePointer(value.baseAddress!)
                 let table = UnsafePointer(self.table)
-                let (codeBits, wordBytes, threads) = (self.codeBits, self.wordBytes, self.threads)
+                let (codeBits, wordBytes, stride) = (self.codeBits, self.wordBytes, self.slices.count)
                 forEachSlice(work: storedWordCount / n * active) { s in
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: s.localRows) { acc in
                         let acc = acc.baseAddress!
@@ -57,7 +52,7 @@ extension SparseLinearLayer {
                             Self.accumulateColumns(s, UInt16.self, codeBits: codeBits, table: table,
                                                    index: index, value: value, count: active, into: acc)
                         }
-                        for r in 0..<s.localRows { y[s.thread + r * threads] = acc[r] }
+                        for r in 0..<s.localRows { y[s.thread + r * stride] = acc[r] }
                     }
                 }
             }
@@ -75,11 +70,19 @@ extension SparseLinearLayer {
         let start = UnsafePointer(s.columnStart)
         let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
         let shift = W(truncatingIfNeeded: codeBits)
+        let bytes = UnsafeRawPointer(s.words)
+        var touched: UInt8 = 0
         for k in 0..<count {
             let j = Int(index[k])
             let a = value[k]
             var p = Int(start[j])
             let end = Int(start[j &+ 1])
+            // Touch the column `lookahead` ahead so that its first cache line is already on its way:
+            // columns are scattered, and one miss per column in series would dominate on a cold cache.
+            if k &+ lookahead < count {
+                touched &+= bytes.load(fromByteOffset: Int(start[Int(index[k &+ lookahead])]) &* MemoryLayout<W>.size,
+                                       as: UInt8.self)
+            }
             var r = -1
             while p < end {
                 let w = words[p]
@@ -88,7 +91,12 @@ extension SparseLinearLayer {
                 p &+= 1
             }
         }
+        // Keeps the touches alive; the value itself is meaningless (and never non-finite).
+        acc[0] += Float(touched) * 0
     }
+
+    /// How many non-zero activations ahead the batch-1 kernel touches its next columns.
+    static var lookahead: Int { 4 }
 
     // MARK: batch > 1: sparse × dense
 
@@ -117,7 +125,7 @@ extension SparseLinearLayer {
         let table = UnsafePointer(self.table)
         let xTc = UnsafePointer(xT)
         let activeC = UnsafePointer(activeColumn)
-        let (codeBits, wordBytes, threads, out) = (self.codeBits, self.wordBytes, self.threads, self.outFeatures)
+        let (codeBits, wordBytes, stride, out) = (self.codeBits, self.wordBytes, self.slices.count, self.outFeatures)
         forEachSlice(work: storedWordCount * batch) { s in
             let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.localRows * lanes))
             defer { acc.deallocate() }
@@ -132,7 +140,7 @@ extension SparseLinearLayer {
                 }
                 for b in 0..<min(lanes, batch - k * lanes) {
                     let yb = y + (k * lanes + b) * out + s.thread
-                    for r in 0..<s.localRows { yb[r * threads] = acc[r * lanes + b] }
+                    for r in 0..<s.localRows { yb[r * stride] = acc[r * lanes + b] }
                 }
             }
         }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension SparseLinearLayer {
     /// Packs a neutral-form matrix: drops zero weights, splits rows over `threads` interleaved slices,
     /// sorts each column by row, and picks the word width (8 or 16 bits) that stores the layer in the
@@ -18,7 +22,10 @@ extension SparseLinearLayer {
         let codeBits = max(1, Int.bitWidth - (tableValues.count - 1).leadingZeroBitCount)
         guard codeBits <= 15 else { throw .codebookTooLarge(count: matrix.codebook.count) }
 
-        let buckets = try Self.bucketByThreadAndColumn(matrix, threads: threads)
+        // Two slices per worker: helpers claim slices, so a helper that is late or preempted on a
+        // busy machine holds up at most a quarter of the work rather than half.
+        let sliceCount = threads == 1 ? 1 : 2 * threads
+        let buckets = try Self.bucketByThreadAndColumn(matrix, threads: sliceCount)
         let format = Self.chooseFormat(buckets: buckets, codeBits: codeBits)
 
         let table = UnsafeMutablePointer<Float>.allocate(capacity: 1 << codeBits)
@@ -28,7 +35,7 @@ extension SparseLinearLayer {
         var slices: [Slice] = []
         var fillers = 0
         do {
-            for t in 0..<threads {
+            for t in 0..<sliceCount {
                 let (slice, sliceFillers) = try Self.packSlice(buckets, thread: t, rows: matrix.outFeatures,
                                                                codeBits: codeBits, gapBits: format.gapBits,
                                                                wordBytes: format.wordBytes, fillerCode: fillerCode)
@@ -130,7 +137,7 @@ extension SparseLinearLayer {
         guard total <= Int(UInt32.max) else { throw .layerTooLarge(words: total) }
         let columnStart = UnsafeMutablePointer<UInt32>.allocate(capacity: n + 1)
         for c in 0...n { columnStart[c] = UInt32(offsets[c]) }
-        let words = UnsafeMutableRawPointer.allocate(byteCount: max(1, total * wordBytes), alignment: 64)
+        let words = allocateWords(byteCount: total * wordBytes)
         let maxGap = (1 << gapBits) - 1
         var w = 0
         func emit(gap: Int, code: Int) {
@@ -157,5 +164,23 @@ extension SparseLinearLayer {
         }
         let slice = Slice(thread: t, localRows: localRows, columnStart: columnStart, words: words)
         return (slice, fillers)
+    }
+}
+
+extension SparseLinearLayer {
+    /// Word storage. Large layers get 2 MiB-aligned memory marked for transparent huge pages: the
+    /// batch-1 kernel jumps between scattered columns, and with 4 KiB pages nearly every active
+    /// column costs a TLB miss (a two-level page walk under a hypervisor) once caches are cold.
+    static func allocateWords(byteCount: Int) -> UnsafeMutableRawPointer {
+        let hugePage = 2 << 20
+        guard byteCount >= hugePage / 2 else {
+            return UnsafeMutableRawPointer.allocate(byteCount: max(1, byteCount), alignment: 64)
+        }
+        let rounded = (byteCount + hugePage - 1) / hugePage * hugePage
+        let p = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: hugePage)
+        #if canImport(Glibc)
+        _ = madvise(p, rounded, MADV_HUGEPAGE)  // advisory: without THP the layer still works
+        #endif
+        return p
     }
 }

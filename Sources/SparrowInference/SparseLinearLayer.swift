@@ -2,7 +2,8 @@ import Foundation
 
 /// One fc (or lowered conv) layer held EIE-style: the weights stay as codebook indices, stored column
 /// by column (CSC) as packed words of (relative row index, code), one CSC per worker thread over the
-/// rows that thread owns (row r belongs to thread r mod threads, as EIE interleaves rows over PEs).
+/// rows of that slice (row r belongs to slice r mod slices, as EIE interleaves rows over PEs). There
+/// are two slices per worker thread, claimed dynamically during an apply.
 ///
 /// A word holds `codeBits` of codebook index in its low bits and `gapBits` of gap — the number of
 /// zero rows skipped since the previous stored row of the column — in its high bits. A 16-entry
@@ -13,7 +14,7 @@ import Foundation
 public final class SparseLinearLayer: @unchecked Sendable {
     public let outFeatures: Int
     public let inFeatures: Int
-    /// Number of row-interleaved slices; also the most worker threads one apply uses.
+    /// The most worker threads one apply uses (the caller included).
     public let threads: Int
     public let codeBits: Int
     public let gapBits: Int
@@ -30,7 +31,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
     let table: UnsafeMutablePointer<Float>
     let slices: [Slice]
 
-    /// One thread's share: the CSC of rows t, t + threads, t + 2·threads, ...
+    /// One slice: the CSC of rows t, t + slices, t + 2·slices, ...
     struct Slice: @unchecked Sendable {
         let thread: Int
         let localRows: Int
@@ -39,12 +40,15 @@ public final class SparseLinearLayer: @unchecked Sendable {
         let words: UnsafeMutableRawPointer
     }
 
+    /// Row-interleaved slices (1 for one thread, else two per thread).
+    public var sliceCount: Int { slices.count }
+
     /// Stored words including fillers, over all slices.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
 
     /// Bytes the engine reads for a full pass: packed words, column pointers and the codebook.
     public var packedBytes: Int {
-        storedWordCount * wordBytes + threads * (inFeatures + 1) * MemoryLayout<UInt32>.size
+        storedWordCount * wordBytes + slices.count * (inFeatures + 1) * MemoryLayout<UInt32>.size
             + (1 << codeBits) * MemoryLayout<Float>.size
     }
 

@@ -1,0 +1,71 @@
+"""The sparse engine through the CLI: `.sparrow` artifacts run on it by default and agree with
+onnxruntime on the exported (decoded) model and with `--engine dense`, for an MLP and a CNN."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "models"))
+from lenet import lenet5, mlp784  # noqa: E402
+
+SPARROW = os.environ.get("SPARROW_BIN", os.path.abspath(".build/release/sparrow"))
+DENSITIES = {"mlp": {"fc1.w": 0.08, "fc2.w": 0.09, "fc3.w": 0.26},
+             "lenet5": {"conv1.w": 0.66, "conv2.w": 0.12, "fc1.w": 0.08, "fc2.w": 0.19}}
+
+
+def sparrow(*args):
+    out = subprocess.run([SPARROW, *map(str, args)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.fixture(scope="module", params=["mlp", "lenet5"])
+def artifact(request, tmp_path_factory):
+    work = tmp_path_factory.mktemp(request.param)
+    model = mlp784() if request.param == "mlp" else lenet5()
+    onnx_path, sparrow_path, exported = work / "m.onnx", work / "m.sparrow", work / "exported.onnx"
+    onnx_path.write_bytes(model.SerializeToString())
+    (work / "c.json").write_text(json.dumps({"prune": {"layers": {k: 1 - v for k, v in DENSITIES[request.param].items()}}}))
+    sparrow("compress", onnx_path, "-o", sparrow_path, "--config", work / "c.json", "--quiet", "--no-gzip")
+    sparrow("export", sparrow_path, "-o", exported)
+    shape = (784,) if request.param == "mlp" else (1, 28, 28)
+    return work, sparrow_path, exported, shape
+
+
+@pytest.mark.parametrize("batch", [1, 7, 64])
+def test_sparse_engine_matches_onnxruntime_on_exported_model(artifact, batch):
+    work, sparrow_path, exported, shape = artifact
+    rng = np.random.default_rng(batch)
+    # ReLU-like inputs: about a fifth non-zero, as MNIST pixels are.
+    x = np.where(rng.random((batch, *shape)) < 0.2, rng.random((batch, *shape)), 0).astype(np.float32)
+    np.savez(work / "in.npz", input=x)
+    expected = ort.InferenceSession(str(exported), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    outputs = {}
+    for engine in ["sparse", "dense"]:
+        sparrow("infer", sparrow_path, "-i", work / "in.npz", "-o", work / f"{engine}.npz", "--engine", engine)
+        outputs[engine] = np.load(work / f"{engine}.npz")["probabilities"]
+    sparrow("infer", sparrow_path, "-i", work / "in.npz", "-o", work / "default.npz")
+    np.testing.assert_array_equal(np.load(work / "default.npz")["probabilities"], outputs["sparse"])
+    scale = np.max(np.abs(expected))
+    for engine, y in outputs.items():
+        assert y.shape == expected.shape
+        assert np.max(np.abs(y - expected)) <= 1e-4 * scale, engine
+
+
+def test_unknown_engine_is_rejected(artifact):
+    _, sparrow_path, _, _ = artifact
+    out = subprocess.run([SPARROW, "bench-model", str(sparrow_path), "--engine", "fast"], capture_output=True, text=True)
+    assert out.returncode != 0 and "engine" in out.stderr
+
+
+def test_bench_layers_json_shape():
+    out = sparrow("bench-layers", "--json", "--layers", "NT-LSTM", "--batches", "1,3", "--repeats", "1")
+    rows = json.loads(out)
+    assert [(r["layer"], r["batch"]) for r in rows] == [("NT-LSTM", 1), ("NT-LSTM", 3)]
+    for r in rows:
+        assert r["dense_us"] > 0 and r["sparse_us"] > 0 and r["floor_us"] > 0
+        assert r["max_relative_error"] < 1e-4
