@@ -23,6 +23,12 @@ public struct ModelRecord: Sendable, Equatable {
     public var id: String
     public var name: String
     public var createdAt: Double
+
+    public init(id: String, name: String, createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
 }
 
 public struct ModelVersionRecord: Sendable, Equatable {
@@ -37,6 +43,19 @@ public struct ModelVersionRecord: Sendable, Equatable {
     public var outputs: [TensorSpec]
     public var artifactID: String?
     public var createdAt: Double
+
+    public init(modelID: String, version: Int, kind: VersionKind, digest: String, sizeBytes: Int, parameters: Int, inputs: [TensorSpec], outputs: [TensorSpec], artifactID: String? = nil, createdAt: Double) {
+        self.modelID = modelID
+        self.version = version
+        self.kind = kind
+        self.digest = digest
+        self.sizeBytes = sizeBytes
+        self.parameters = parameters
+        self.inputs = inputs
+        self.outputs = outputs
+        self.artifactID = artifactID
+        self.createdAt = createdAt
+    }
 }
 
 public struct DatasetRecord: Sendable, Equatable {
@@ -48,6 +67,17 @@ public struct DatasetRecord: Sendable, Equatable {
     public var xShape: [Int]
     public var classes: Int
     public var createdAt: Double
+
+    public init(id: String, name: String, digest: String, sizeBytes: Int, samples: Int, xShape: [Int], classes: Int, createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.digest = digest
+        self.sizeBytes = sizeBytes
+        self.samples = samples
+        self.xShape = xShape
+        self.classes = classes
+        self.createdAt = createdAt
+    }
 }
 
 public enum JobStatus: String, Codable, Sendable, CaseIterable {
@@ -73,6 +103,22 @@ public struct JobRecord: Sendable, Equatable {
     public var report: String?
     /// How many times a worker started this job (a crash while running re-queues it).
     public var attempts: Int
+
+    public init(id: String, modelID: String, status: JobStatus, stage: String, progress: Double, config: String, createdAt: Double, startedAt: Double? = nil, finishedAt: Double? = nil, error: String? = nil, artifactID: String? = nil, report: String? = nil, attempts: Int) {
+        self.id = id
+        self.modelID = modelID
+        self.status = status
+        self.stage = stage
+        self.progress = progress
+        self.config = config
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.artifactID = artifactID
+        self.report = report
+        self.attempts = attempts
+    }
 }
 
 public struct ArtifactRecord: Sendable, Equatable {
@@ -87,4 +133,16 @@ public struct ArtifactRecord: Sendable, Equatable {
     public var onnxDigest: String?
     public var report: String
     public var createdAt: Double
+
+    public init(id: String, modelID: String, jobID: String, version: Int, digest: String, sizeBytes: Int, onnxDigest: String? = nil, report: String, createdAt: Double) {
+        self.id = id
+        self.modelID = modelID
+        self.jobID = jobID
+        self.version = version
+        self.digest = digest
+        self.sizeBytes = sizeBytes
+        self.onnxDigest = onnxDigest
+        self.report = report
+        self.createdAt = createdAt
+    }
 }
