@@ -22,6 +22,11 @@ extension Catalog {
                   Catalog.optional(j.report), .integer(Int64(j.attempts)), .text(j.id)])
     }
 
+    @discardableResult
+    public func deleteJob(id: String) throws -> Bool {
+        try db.run("DELETE FROM jobs WHERE id = ?", [.text(id)]) > 0
+    }
+
     public func job(id: String) throws -> JobRecord? {
         try db.query("\(Catalog.jobColumns) WHERE id = ?", [.text(id)]).first.map(Catalog.job)
     }
