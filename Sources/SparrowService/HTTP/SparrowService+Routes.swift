@@ -18,6 +18,7 @@ extension SparrowService {
             return try next(request)
         }
         installModelRoutes()
+        installDatasetRoutes()
         installJobRoutes()
         installArtifactRoutes()
         installInferenceRoutes()
@@ -84,6 +85,33 @@ extension SparrowService {
         }
     }
 
+    func installDatasetRoutes() {
+        router.post("/v1/datasets") { [core] request in
+            SparrowService.handle {
+                guard let name = request.queryValue("name") else {
+                    throw ServiceError.badRequest("give the dataset a name: POST /v1/datasets?name=NAME")
+                }
+                let view = try core.createDataset(name: name, body: SparrowService.uploadBody(request),
+                                                  contentType: request.headers["Content-Type"])
+                var response = try SparrowService.json(view, status: .created)
+                response.headers.set("Location", "/v1/datasets/\(view.id)")
+                return response
+            }
+        }
+        router.get("/v1/datasets") { [core] _ in
+            SparrowService.handle { try SparrowService.json(ListView(items: try core.catalog.datasets().map(DatasetView.init))) }
+        }
+        router.get("/v1/datasets/{id}") { [core] request in
+            SparrowService.handle { try SparrowService.json(DatasetView(try core.requireDataset(id: SparrowService.parameter(request, "id")))) }
+        }
+        router.delete("/v1/datasets/{id}") { [core] request in
+            SparrowService.handle {
+                try core.deleteDataset(id: SparrowService.parameter(request, "id"))
+                return HTTPResponse(status: .noContent)
+            }
+        }
+    }
+
     func installJobRoutes() {
         router.post("/v1/models/{id}/compress") { [core] request in
             SparrowService.handle {
@@ -130,7 +158,9 @@ extension SparrowService {
     /// Sends the job's state now and on every change until it ends (or the client leaves).
     static func streamEvents(job: JobRecord, core: ServiceCore, writer: HTTPBodyWriter) {
         func send(_ record: JobRecord) -> Bool {
-            let data = (try? JSONEncoder().encode(JobView(record))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(JobView(record))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return writer.writeEvent(data: data, event: record.status.isFinal ? "end" : "progress")
         }
         var current = job
