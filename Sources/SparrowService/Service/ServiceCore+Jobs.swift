@@ -196,6 +196,11 @@ extension ServiceCore {
 }
 
 extension ServiceCore {
+    /// A job as the API shows it, with the model version its artifact became.
+    func jobView(_ job: JobRecord) -> JobView {
+        JobView(job, version: job.artifactID.flatMap { try? catalog.artifact(id: $0) }?.version)
+    }
+
     func requireArtifact(id: String) throws -> ArtifactRecord {
         guard ResourceID.isValid(id, kind: .artifact), let artifact = try catalog.artifact(id: id) else {
             throw ServiceError.notFound("no artifact with id '\(id)'")
