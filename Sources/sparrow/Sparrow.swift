@@ -5,7 +5,22 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: [ServeCommand.self, Infer.self, Eval.self, BenchModel.self, HTTPTestServerCommand.self,
-                      HTTPBenchServerCommand.self]
+        // One subcommand per line, alphabetical within each group, so parallel additions merge cleanly.
+        subcommands: [
+            // Models
+            CompressCommand.self,
+            Eval.self,
+            ExportCommand.self,
+            Infer.self,
+            InspectCommand.self,
+            // Service
+            ServeCommand.self,
+            // Benchmarks and developer tools
+            BenchLayerCommand.self,
+            BenchLayersCommand.self,
+            BenchModel.self,
+            HTTPBenchServerCommand.self,
+            HTTPTestServerCommand.self,
+        ]
     )
 }
