@@ -25,7 +25,9 @@ public final class ServableModel: Sendable {
         let graph: Graph
         switch engine {
         case .sparse:
-            let (sparseGraph, layers) = try makeSparseLayers(artifact: artifact)
+            // One thread per layer: the server's concurrency comes from serving requests in
+            // parallel, and splitting each small batch-1 product across cores only adds handoffs.
+            let (sparseGraph, layers) = try makeSparseLayers(artifact: artifact, threads: 1)
             graph = sparseGraph
             runtime = try DenseRuntime(graph: sparseGraph, linearOperators: layers)
         case .dense:
