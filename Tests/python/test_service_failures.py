@@ -137,3 +137,19 @@ def test_ids_are_validated(plain):
                  "/v1/artifacts/mdl_00000000000000000000", "/v1/datasets/ds_0000000000000000000g"]:
         r = plain.get(path)
         assert r.status_code in (404, 403), (path, r.status_code)
+
+
+def test_running_job_reports_progress_and_streams_events(busy):
+    job = busy.post("/v1/models/%s/compress" % busy.model_id, data="{}").json()["id"]
+    r = busy.get("/v1/jobs/%s/events" % job, stream=True, timeout=60)
+    assert r.status_code == 200
+    events, seen_progress = [], []
+    for line in r.iter_lines(decode_unicode=True):
+        if line.startswith("event: "):
+            events.append(line[7:])
+        elif line.startswith("data: "):
+            seen_progress.append(json.loads(line[6:])["progress"])
+    assert events[-1] == "end" and events.count("end") == 1
+    assert "progress" in events
+    assert seen_progress[-1] == 1
+    assert any(0 < p < 1 for p in seen_progress)
