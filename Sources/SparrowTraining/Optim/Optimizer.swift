@@ -30,6 +30,12 @@ struct OptimizerState {
         if case .adam = rule { second = [Float](repeating: 0, count: count) } else { second = [] }
     }
 
+    /// Zeroes the moments where `mask` is 0 (newly pruned weights must not drift back).
+    mutating func clear(where mask: [Float]) {
+        for i in 0..<min(mask.count, first.count) where mask[i] == 0 { first[i] = 0 }
+        for i in 0..<min(mask.count, second.count) where mask[i] == 0 { second[i] = 0 }
+    }
+
     /// Updates `weights` in place from `gradient`; where `mask` is 0 the gradient, the moments and
     /// the weight are all forced to exactly zero, so pruned connections never come back.
     mutating func update(_ weights: inout [Float], gradient: [Float], learningRate: Float, mask: [Float]?,

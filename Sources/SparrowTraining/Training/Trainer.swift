@@ -65,7 +65,7 @@ public final class Trainer {
         var w = network.value(of: name) ?? []
         for i in 0..<w.count where mask[i] == 0 { w[i] = 0 }
         try network.setValue(w, of: name)
-        states[index] = OptimizerState(rule: options.optimizer, count: w.count)
+        states[index].clear(where: mask)
     }
 
     public func removeMasks() { masks = [:] }
