@@ -5,6 +5,6 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: []
+        subcommands: [CompressCommand.self, InspectCommand.self, ExportCommand.self, BenchLayerCommand.self]
     )
 }
