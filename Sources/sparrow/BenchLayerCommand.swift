@@ -16,7 +16,7 @@ struct BenchLayerCommand: ParsableCommand {
     @Option(help: "Also time the naive O(n k) k-means on the same survivors.") var reference = true
 
     func run() throws {
-        var rng = SplitMix64(seed: 1)
+        var rng = SparrowCompression.SplitMix64(seed: 1)
         let n = rows * cols
         // Roughly normal weights (sum of four uniforms), like a trained layer's bulk.
         let weights: [Float] = (0..<n).map { _ in

@@ -15,7 +15,14 @@ import Testing
     let trainer = try Trainer(network: net, options: TrainingOptions(batchSize: 64, learningRate: Float(f("LR", 0.05)),
                                                                      learningRateDecay: Float(f("DECAY", 0.85)), seed: 1))
     let t0 = Date()
-    try trainer.fit(train, epochs: Int(f("E", 3)), monitor: TrainingMonitor(progress: { print($0.line) }))
+    let cache = model + ".trained"
+    if FileManager.default.fileExists(atPath: cache) {
+        let trained = try ONNXModel(contentsOf: cache)
+        for (k, v) in trained.graph.initializers { try net.setValue(v.floats, of: k) }
+    } else {
+        try trainer.fit(train, epochs: Int(f("E", 3)), monitor: TrainingMonitor(progress: { print($0.line) }))
+        try Data(onnx.serialized(replacingInitializers: net.trainedInitializers())).write(to: URL(fileURLWithPath: cache))
+    }
     let base = try trainer.evaluate(test)
     print("baseline test error", base.error, "time", Date().timeIntervalSince(t0))
     let baseline = net.trainedGraph()
