@@ -3,14 +3,23 @@ import SparrowModel
 extension DeepCompression {
     /// Compresses ONNX model bytes: the graph section is the same ONNX without the compressed
     /// initializers. `reportGzip` also measures the dense file after gzip -9 (slow on big models).
-    public static func compress(onnx bytes: [UInt8], config: CompressionConfig, reportGzip: Bool = true,
+    public static func compress(onnx bytes: consuming [UInt8], config: CompressionConfig, reportGzip: Bool = true,
                                 progress: @Sendable (String, Double) -> Void = { _, _ in },
                                 isCancelled: @Sendable () -> Bool = { false }) throws -> CompressionResult {
         progress("load", 0)
-        let model = try ONNXModel(serializedBytes: bytes)
-        return try compress(graph: model.graph, config: config,
-                            graphBytesWithout: { try model.serialized(removingInitializers: $0) },
-                            denseModelBytes: reportGzip ? bytes : nil, progress: progress, isCancelled: isCancelled)
+        let gzipSize = reportGzip ? Gzip.compressedSize(bytes, level: 9) : nil
+        let (graph, graphBytes) = try parseReleasingBytes(bytes, config: config)
+        return try compress(graph: graph, config: config, graphBytesWithout: { _ in graphBytes },
+                            denseGzipBytes: gzipSize, progress: progress, isCancelled: isCancelled)
+    }
+
+    /// The graph and the graph section of an ONNX file. Only the graph outlives this call: the file
+    /// bytes go once parsed, the protobuf (a second copy of every weight) when it returns.
+    private static func parseReleasingBytes(_ bytes: consuming [UInt8],
+                                            config: CompressionConfig) throws -> (Graph, [UInt8]) {
+        let model = try ONNXModel(serializedBytes: bytes)  // takes ownership of the bytes
+        let plan = try CompressionPlan(graph: model.graph, config: config)
+        return (model.graph, try model.serialized(removingInitializers: Set(plan.layers.map(\.name))))
     }
 }
 

@@ -10,7 +10,7 @@ struct CompressCommand: ParsableCommand {
 
     @Argument(help: "The ONNX model to compress.") var model: String
     @Option(name: .shortAndLong, help: "Where to write the .sparrow artifact.") var output: String
-    @Option(help: "Compression settings as JSON (see docs/FORMAT.md); defaults follow the paper.") var config: String?
+    @Option(help: "Compression settings as JSON (see docs/COMPRESSION.md); defaults follow the paper.") var config: String?
     @Option(help: "Write the size report as JSON to this file.") var report: String?
     @Flag(help: "Skip measuring the dense model after gzip -9 (slow on very large models).") var noGzip = false
     @Flag(name: .shortAndLong, help: "Print only errors.") var quiet = false
@@ -25,9 +25,9 @@ struct CompressCommand: ParsableCommand {
             if !quiet { print(result.report.table()) }
             return
         }
-        let bytes = try CLIFiles.read(model)
         let quiet = self.quiet
-        let result = try DeepCompression.compress(onnx: bytes, config: settings, reportGzip: !noGzip, progress: { stage, fraction in
+        // The file's bytes go straight into compress, which releases them once parsed.
+        let result = try DeepCompression.compress(onnx: CLIFiles.read(model), config: settings, reportGzip: !noGzip, progress: { stage, fraction in
             if !quiet && stage == "compress" && fraction == 1 { FileHandle.standardError.write(Data("compressed all layers\n".utf8)) }
         })
         try CLIFiles.write(result.bytes, to: output)

@@ -5,7 +5,22 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: [CompressCommand.self, InspectCommand.self, ExportCommand.self, BenchLayerCommand.self,
-                      Infer.self, Eval.self, BenchModel.self, TrainCommand.self, DsdCommand.self]
+        // One subcommand per line, alphabetical within each group, so parallel additions merge cleanly.
+        subcommands: [
+            // Models
+            CompressCommand.self,
+            DsdCommand.self,
+            Eval.self,
+            ExportCommand.self,
+            Infer.self,
+            InspectCommand.self,
+            TrainCommand.self,
+            // Benchmarks and developer tools
+            BenchLayerCommand.self,
+            BenchLayersCommand.self,
+            BenchModel.self,
+            HTTPBenchServerCommand.self,
+            HTTPTestServerCommand.self,
+        ]
     )
 }
