@@ -9,10 +9,12 @@ struct Sparrow: ParsableCommand {
         subcommands: [
             // Models
             CompressCommand.self,
+            DsdCommand.self,
             Eval.self,
             ExportCommand.self,
             Infer.self,
             InspectCommand.self,
+            TrainCommand.self,
             // Service
             ServeCommand.self,
             // Benchmarks and developer tools
