@@ -1,6 +1,7 @@
 import Foundation
 import SparrowCompression
 import SparrowModel
+import SparrowTraining
 
 extension ServiceCore {
     /// Validates a compression config and queues a job; an invalid config is a 400 here, never a
@@ -15,13 +16,15 @@ extension ServiceCore {
             throw ServiceError.badRequest("invalid compression config: \(error)")
         }
         if let finetune = config.finetune {
+            guard finetune.dataset != nil else {
+                throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id")
+            }
             for (field, id) in [("dataset", finetune.dataset), ("eval_dataset", finetune.evalDataset)] {
                 guard let id else { continue }
                 guard ResourceID.isValid(id, kind: .dataset), try catalog.dataset(id: id) != nil else {
                     throw ServiceError.badRequest("invalid compression config: $.finetune.\(field): no dataset with id '\(id)'")
                 }
             }
-            throw ServiceError.badRequest("invalid compression config: $.finetune: fine-tuning jobs are not available in this build yet; submit a data-free config")
         }
         let job = JobRecord(id: ResourceID.make(.job), modelID: modelID, status: .queued, stage: "queued", progress: 0,
                             config: text, createdAt: Catalog.now(), attempts: 0)
@@ -96,6 +99,8 @@ extension ServiceCore {
             finish(&job, interruption: interruption)
         } catch CompressionError.cancelled {
             finish(&job, interruption: context.currentInterruption ?? .cancelled)
+        } catch TrainingError.cancelled {
+            finish(&job, interruption: context.currentInterruption ?? .cancelled)
         } catch {
             job.status = .failed
             job.error = "\(error)"
@@ -135,21 +140,36 @@ extension ServiceCore {
         let model = try ONNXModel(serializedBytes: onnxBytes)
         let jobID = job.id
         let board = self.board
-        // Overall progress: compress 0.05–0.8, write to 0.85, verification and storage to 1.
-        let result = try DeepCompression.compress(
-            graph: model.graph, config: config,
-            graphBytesWithout: { try model.serialized(removingInitializers: $0) },
-            denseModelBytes: onnxBytes,
-            progress: { stage, fraction in
-                let overall: Double
-                switch stage {
-                case "plan": overall = 0.05
-                case "compress": overall = 0.05 + 0.75 * fraction
-                default: overall = 0.8 + 0.05 * fraction
-                }
-                board.progress(jobID, stage: stage, progress: overall)
-            },
-            isCancelled: { context.currentInterruption != nil })
+        // Overall progress: compress (or retrain) 0.05–0.8, write to 0.85, verification and storage to 1.
+        let result: (artifact: Artifact, bytes: [UInt8], report: CompressionReport)
+        if let finetune = config.finetune, let datasetID = finetune.dataset {
+            let data = try labeledData(datasetID)
+            let evaluation = try finetune.evalDataset.map(labeledData)
+            try stage(&job, "finetune", 0.05, context)
+            let trained = try TrainingJob.compress(
+                onnx: onnxBytes, config: config, data: data, evaluation: evaluation,
+                monitor: TrainingMonitor(
+                    progress: { p in board.progress(jobID, stage: p.stage, progress: 0.05 + 0.8 * p.fraction) },
+                    shouldCancel: { context.currentInterruption != nil }))
+            result = (trained.artifact, trained.bytes, trained.report)
+        } else {
+            let compressed = try DeepCompression.compress(
+                graph: model.graph, config: config,
+                graphBytesWithout: { try model.serialized(removingInitializers: $0) },
+                denseModelBytes: onnxBytes,
+                progress: { stage, fraction in
+                    let overall: Double
+                    switch stage {
+                    case "plan": overall = 0.05
+                    case "compress": overall = 0.05 + 0.75 * fraction
+                    default: overall = 0.8 + 0.05 * fraction
+                    }
+                    board.progress(jobID, stage: stage, progress: overall)
+                },
+                isCancelled: { context.currentInterruption != nil })
+            result = (compressed.artifact, compressed.bytes, compressed.report)
+        }
+        try context.checkInterruption()
         try stage(&job, "verify", 0.85, context)
         // The artifact must load as a servable model before it becomes a version.
         let servable = try ServableModel(artifact: result.bytes)
@@ -185,6 +205,12 @@ extension ServiceCore {
         board.update(job.id, status: .succeeded, stage: "done", progress: 1)
         logger.info("job succeeded", metadata: ["job": "\(job.id)", "version": "\(version.version)",
                                                  "ratio": "\(result.report.ratio)"])
+    }
+
+    /// A stored dataset as training samples.
+    private func labeledData(_ id: String) throws -> LabeledData {
+        guard let record = try catalog.dataset(id: id) else { throw ServiceError.notFound("dataset \(id) is gone") }
+        return try LabeledData(dataset: Dataset.load(path: try blobs.path(of: record.digest)))
     }
 
     private func stage(_ job: inout JobRecord, _ name: String, _ progress: Double, _ context: JobContext) throws {
