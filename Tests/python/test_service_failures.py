@@ -10,8 +10,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import service_util as su  # noqa: E402
 
-# 16 layers of 512×512: compression takes seconds, long enough to observe a running job.
-BIG = su.mlp(sizes=(512,) * 17).SerializeToString()
+# 32 layers of 512×512 (34 MB): compression takes seconds, long enough to observe a running job.
+BIG = su.mlp(sizes=(512,) * 33).SerializeToString()
 
 
 def wait_status(server, job_id, status, timeout=30):

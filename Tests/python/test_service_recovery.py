@@ -11,7 +11,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import service_util as su  # noqa: E402
 
-BIG = su.mlp(sizes=(512,) * 17).SerializeToString()
+BIG = su.mlp(sizes=(512,) * 33).SerializeToString()
 
 
 def wait_running(server, job_id, timeout=30):
