@@ -14,9 +14,17 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Write the size report as JSON to this file.") var report: String?
     @Flag(help: "Skip measuring the dense model after gzip -9 (slow on very large models).") var noGzip = false
     @Flag(name: .shortAndLong, help: "Print only errors.") var quiet = false
+    @OptionGroup(title: "Fine-tuning (with --dataset or the config's \"finetune\" object)") var finetune: FinetuneArguments
 
     func run() throws {
         let settings = try config.map { try CompressionConfig(json: CLIFiles.read($0)) } ?? CompressionConfig()
+        if finetune.requested(settings) {
+            let result = try finetune.run(model: model, config: settings, quiet: quiet)
+            try CLIFiles.write(result.bytes, to: output)
+            if let report { try CLIFiles.write(result.report.json(), to: report) }
+            if !quiet { print(result.report.table()) }
+            return
+        }
         let quiet = self.quiet
         // The file's bytes go straight into compress, which releases them once parsed.
         let result = try DeepCompression.compress(onnx: CLIFiles.read(model), config: settings, reportGzip: !noGzip, progress: { stage, fraction in

@@ -9,10 +9,14 @@ struct Sparrow: ParsableCommand {
         subcommands: [
             // Models
             CompressCommand.self,
+            DsdCommand.self,
             Eval.self,
             ExportCommand.self,
             Infer.self,
             InspectCommand.self,
+            TrainCommand.self,
+            // Service
+            ServeCommand.self,
             // Benchmarks and developer tools
             BenchLayerCommand.self,
             BenchLayersCommand.self,

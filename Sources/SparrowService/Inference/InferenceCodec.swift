@@ -1,0 +1,228 @@
+import Foundation
+import SparrowModel
+
+/// Decodes and encodes Open Inference Protocol (KServe v2) bodies, JSON and Triton's binary
+/// tensor extension: a JSON header of `Inference-Header-Content-Length` bytes followed by the raw
+/// little-endian tensors, in input order, each `parameters.binary_data_size` bytes long.
+public enum InferenceCodec {
+    /// Largest tensor accepted, in elements (1 GiB of FP32).
+    public static let maxElements = 1 << 28
+    static let maxRank = 8
+
+    // MARK: - Requests
+
+    /// Decodes a request body. `headerLength` is the `Inference-Header-Content-Length` header.
+    public static func decodeRequest(_ body: [UInt8], headerLength: Int?) throws(InferenceError) -> InferenceRequest {
+        let jsonEnd: Int
+        if let headerLength {
+            guard headerLength >= 0, headerLength <= body.count else {
+                throw .invalid("Inference-Header-Content-Length is \(headerLength) but the body has \(body.count) bytes")
+            }
+            jsonEnd = headerLength
+        } else {
+            jsonEnd = body.count
+        }
+        let parsed: Result<JSONNode, JSONNode.SyntaxError> = body.withUnsafeBytes { raw in
+            Result { () throws(JSONNode.SyntaxError) -> JSONNode in try JSONNode.parse(UnsafeRawBufferPointer(rebasing: raw[0..<jsonEnd])) }
+        }
+        let root: JSONNode
+        switch parsed {
+        case .success(let node): root = node
+        case .failure(let error): throw .invalid("the request is not valid JSON (\(error.message) at byte \(error.offset))")
+        }
+        guard case .object = root else { throw .invalid("the request must be a JSON object") }
+
+        var binaryOffset = jsonEnd
+        guard case .array(let rawInputs)? = root["inputs"], !rawInputs.isEmpty else {
+            throw .invalid("the request needs a non-empty 'inputs' array")
+        }
+        var inputs: [InferenceInput] = []
+        for (index, spec) in rawInputs.enumerated() {
+            guard case .object = spec else { throw .invalid("inputs[\(index)] must be an object") }
+            inputs.append(try decodeInput(spec, index: index, body: body, offset: &binaryOffset))
+        }
+        guard binaryOffset == body.count else {
+            throw .invalid("the body holds \(body.count - binaryOffset) bytes of binary data no input claims")
+        }
+        var names = Set<String>()
+        for input in inputs where !names.insert(input.name).inserted {
+            throw .invalid("input '\(input.name)' appears twice")
+        }
+
+        var outputs: [RequestedOutput]?
+        if let rawOutputs = root["outputs"] {
+            guard case .array(let list) = rawOutputs else { throw .invalid("'outputs' must be an array") }
+            var requested: [RequestedOutput] = []
+            for (index, spec) in list.enumerated() {
+                guard case .string(let name)? = spec["name"] else { throw .invalid("outputs[\(index)] needs a string 'name'") }
+                let parameters = try parametersObject(spec, what: "outputs[\(index)]")
+                for key in ["classification", "class_count"] {
+                    if let count = parameters[key], count != .number(0, integer: 0) {
+                        throw .invalid("the classification extension is not supported")
+                    }
+                }
+                requested.append(RequestedOutput(name: name, binary: try bool(parameters["binary_data"], "outputs[\(index)].parameters.binary_data")))
+            }
+            outputs = requested
+        }
+        let parameters = try parametersObject(root, what: "the request")
+        let binaryOutput = try bool(parameters["binary_data_output"], "parameters.binary_data_output") ?? false
+        var id: String?
+        if let rawID = root["id"] {
+            guard case .string(let s) = rawID else { throw .invalid("'id' must be a string") }
+            id = s
+        }
+        return InferenceRequest(id: id, inputs: inputs, outputs: outputs, binaryDataOutput: binaryOutput)
+    }
+
+    private static func decodeInput(_ spec: JSONNode, index: Int, body: [UInt8],
+                                    offset: inout Int) throws(InferenceError) -> InferenceInput {
+        guard case .string(let name)? = spec["name"] else { throw .invalid("inputs[\(index)] needs a string 'name'") }
+        guard case .string(let datatypeName)? = spec["datatype"] else { throw .invalid("input '\(name)' needs a 'datatype'") }
+        guard let datatype = DataType(rawValue: datatypeName) else {
+            throw .invalid("input '\(name)' has datatype \(datatypeName); this server serves FP32 and INT64 tensors")
+        }
+        let shape = try decodeShape(spec["shape"], name: name)
+        let count = try elementCount(shape, name: name)
+        let parameters = try parametersObject(spec, what: "input '\(name)'")
+
+        if let rawSize = parameters["binary_data_size"] {
+            guard case .number(_, let integer?) = rawSize, integer >= 0, let size = Int(exactly: integer) else {
+                throw .invalid("input '\(name)': binary_data_size must be a non-negative integer")
+            }
+            guard spec["data"] == nil else { throw .invalid("input '\(name)' has both 'data' and binary_data_size") }
+            guard size == count * datatype.byteWidth else {
+                throw .invalid("input '\(name)': binary_data_size is \(size) but shape \(shape) of \(datatypeName) needs \(count * datatype.byteWidth) bytes")
+            }
+            guard size <= body.count - offset else {
+                throw .invalid("input '\(name)': binary_data_size \(size) runs past the end of the body")
+            }
+            let tensor = body.withUnsafeBytes { raw in
+                readLittleEndian(raw, from: offset, count: count, datatype: datatype, shape: shape)
+            }
+            offset += size
+            return InferenceInput(name: name, tensor: tensor)
+        }
+
+        guard let data = spec["data"] else { throw .invalid("input '\(name)' has neither 'data' nor binary_data_size") }
+        switch datatype {
+        case .float32:
+            var values: [Float] = []
+            values.reserveCapacity(count)
+            try flatten(data, limit: count, name: name) { (number, _) throws(InferenceError) in values.append(Float(number)) }
+            guard values.count == count else {
+                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
+            }
+            return InferenceInput(name: name, tensor: Tensor(shape: shape, floats: values))
+        case .int64:
+            var values: [Int64] = []
+            values.reserveCapacity(count)
+            try flatten(data, limit: count, name: name) { (number, integer) throws(InferenceError) in
+                if let integer { values.append(integer); return }
+                guard number.isFinite, number.rounded() == number, abs(number) < 9.2e18 else {
+                    throw .invalid("input '\(name)' is INT64 but holds \(number)")
+                }
+                values.append(Int64(number))
+            }
+            guard values.count == count else {
+                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
+            }
+            return InferenceInput(name: name, tensor: Tensor(shape: shape, int64s: values))
+        }
+    }
+
+    static func decodeShape(_ raw: JSONNode?, name: String) throws(InferenceError) -> [Int] {
+        guard case .array(let list)? = raw, list.count <= maxRank else {
+            throw .invalid("input '\(name)' needs a 'shape' array of at most \(maxRank) dimensions")
+        }
+        var shape: [Int] = []
+        for dim in list {
+            guard case .number(_, let integer?) = dim, integer >= 0, let n = Int(exactly: integer) else {
+                throw .invalid("input '\(name)': shape dimensions must be non-negative integers")
+            }
+            shape.append(n)
+        }
+        return shape
+    }
+
+    static func elementCount(_ shape: [Int], name: String) throws(InferenceError) -> Int {
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= maxElements else {
+                throw .invalid("input '\(name)': shape \(shape) exceeds \(maxElements) elements")
+            }
+            count = product
+        }
+        return count
+    }
+
+    /// Visits nested arrays of numbers row-major; stops once more than `limit` values were seen.
+    private static func flatten(_ value: JSONNode, limit: Int, name: String,
+                                _ visit: (Double, Int64?) throws(InferenceError) -> Void) throws(InferenceError) {
+        var seen = 0
+        func walk(_ node: JSONNode) throws(InferenceError) {
+            switch node {
+            case .number(let d, let i):
+                seen += 1
+                if seen > limit { return }
+                try visit(d, i)
+            case .array(let items):
+                for item in items {
+                    try walk(item)
+                    if seen > limit { return }
+                }
+            default:
+                throw .invalid("input '\(name)': 'data' must hold only numbers")
+            }
+        }
+        try walk(value)
+        if seen > limit { throw .invalid("input '\(name)' has more values than its shape holds") }
+    }
+
+    private static func readLittleEndian(_ raw: UnsafeRawBufferPointer, from offset: Int, count: Int,
+                                         datatype: DataType, shape: [Int]) -> Tensor {
+        switch datatype {
+        case .float32:
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count {
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self)))
+                }
+                initialized = count
+            }
+            return Tensor(shape: shape, floats: values)
+        case .int64:
+            let values = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count {
+                    buffer[i] = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: Int64.self))
+                }
+                initialized = count
+            }
+            return Tensor(shape: shape, int64s: values)
+        }
+    }
+
+    private static func parametersObject(_ spec: JSONNode, what: String) throws(InferenceError) -> [String: JSONNode] {
+        guard let raw = spec["parameters"] else { return [:] }
+        guard case .object(let object) = raw else { throw .invalid("\(what): 'parameters' must be an object") }
+        return object
+    }
+
+    private static func bool(_ raw: JSONNode?, _ what: String) throws(InferenceError) -> Bool? {
+        guard let raw else { return nil }
+        guard case .bool(let b) = raw else { throw .invalid("\(what) must be true or false") }
+        return b
+    }
+
+    /// JSONSerialization boxes true/false as NSNumbers of objCType "c" (it never makes Int8s).
+    static func isBool(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return number.objCType.pointee == CChar(UInt8(ascii: "c"))
+    }
+
+    static func exactInt(_ number: NSNumber) -> Int? {
+        let d = number.doubleValue
+        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return number.intValue
+    }
+}
