@@ -108,7 +108,8 @@ struct SparseLinearLayerTests {
     @Test func wideCodebooksUseSixteenBitWords() throws {
         // 256 non-zero shared weights plus the filler's zero need 9 bits of code.
         let codebook = (0..<256).map { Float($0 + 1) / 256 }
-        let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 40, density: 0.01, codebook: codebook, seed: 11)
+        // Tall and very sparse, so every row slice (up to 6 with 3 threads) still has gaps past 7 bits.
+        let m = try SparseMatrix.random(outFeatures: 7000, inFeatures: 40, density: 0.002, codebook: codebook, seed: 11)
         for threads in [1, 3] {
             let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
             #expect(layer.wordBytes == 2 && layer.codeBits == 9 && layer.gapBits == 7)
