@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(zlib1g-dev libssl-dev libsqlite3-dev libopenblas-dev pkg-config curl)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3-venv chromium chromium-driver debootstrap)
+    packages+=(python3-venv chromium chromium-driver debootstrap openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do

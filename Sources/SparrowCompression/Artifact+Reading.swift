@@ -142,7 +142,7 @@ extension Artifact {
         default:
             throw r.fail("\(what): unknown encoding \(encodingByte)")
         }
-        let bitCount = try r.count("\(what) bit count", max: maxTensorValues * 16)
+        let bitCount = try r.count("\(what) bit count", max: maxTensorValues * HuffmanCode.maxLength)
         guard bitRange.contains(bitCount) else {
             throw r.fail("\(what): \(bitCount) bits cannot hold \(entries) entries")
         }

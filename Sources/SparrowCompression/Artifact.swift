@@ -10,8 +10,9 @@ public struct Artifact: Sendable, Equatable {
     static let tableEntrySize = 32
     /// No file has this many sections; the cap stops a forged count before any allocation.
     static let maxSections = 1 << 20
-    /// Largest tensor we accept: 2^40 values (4 TiB dense) — far beyond any real layer.
-    static let maxTensorValues = 1 << 40
+    /// Largest layer we accept: 2^31 values (8 GiB dense float32; VGG-16's largest layer has
+    /// 2^26.6). Decoding allocates the dense layer, so the cap bounds what a forged shape can ask for.
+    static let maxTensorValues = 1 << 31
     static let maxRank = 8
 
     enum SectionKind: UInt32 {

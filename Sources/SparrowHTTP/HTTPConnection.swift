@@ -53,6 +53,8 @@ final class HTTPConnection: @unchecked Sendable {
                         return
                     }
                 case .wouldBlock:
+                    // Rare: TLS needs to send before it can read on; writability resumes reading.
+                    if transport.readWaitsForWritable { startWriteSource() }
                     return
                 case .closed:
                     // Answers to complete requests are already queued (a client may half-close after
@@ -98,7 +100,10 @@ final class HTTPConnection: @unchecked Sendable {
     private func startWriteSource() {
         if writeSource == nil {
             let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.flush() }
+            source.setEventHandler { [unowned self] in
+                self.flush()
+                if self.transport.readWaitsForWritable { self.readable() }
+            }
             source.setCancelHandler { [self] in self.sourceCancelled() }
             pendingCancels += 1
             writeSource = source
@@ -146,6 +151,8 @@ final class HTTPConnection: @unchecked Sendable {
     private func sourceCancelled() {
         pendingCancels -= 1
         guard pendingCancels == 0 else { return }
+        // A stream producer may still hold the session; it must not reach this connection.
+        session.onOutput = {}
         session.abandon()
         transport.close()
         Socket.close(fd)

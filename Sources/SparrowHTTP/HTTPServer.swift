@@ -20,6 +20,7 @@ public final class HTTPServer: @unchecked Sendable {
     private let state = Locked(State())
     private let acceptQueue = DispatchQueue(label: "sparrow.http.accept")
     private let stopped = DispatchSemaphore(value: 0)
+    private let stopFlag = StopFlag()
 
     private struct State {
         var listener: Int32 = -1
@@ -57,12 +58,12 @@ public final class HTTPServer: @unchecked Sendable {
         let (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port,
                                            backlog: configuration.backlog)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-        source.setEventHandler { [unowned self] in self.acceptAll() }
+        source.setEventHandler { [weak self] in self?.acceptAll() }
         source.setCancelHandler { Socket.close(fd) }
         let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
         let interval = max(configuration.timeouts.sweepInterval, 0.01)
         timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [unowned self] in self.sweep() }
+        timer.setEventHandler { [weak self] in self?.sweep() }
         state.withLock {
             $0.listener = fd
             $0.port = port
@@ -102,7 +103,8 @@ public final class HTTPServer: @unchecked Sendable {
             }
             let queue = DispatchQueue(label: "sparrow.http.connection", target: DispatchQueue.global())
             let session = HTTPSession(configuration: configuration, responder: responder, queue: queue,
-                                      remoteAddress: peer, logger: configuration.accessLog ? logger : nil)
+                                      remoteAddress: peer, logger: configuration.accessLog ? logger : nil,
+                                      serverStopping: stopFlag)
             let connection = HTTPConnection(fd: fd, transport: transport, session: session, queue: queue) {
                 [weak self] closed in self?.remove(closed)
             }
@@ -138,6 +140,7 @@ public final class HTTPServer: @unchecked Sendable {
             return (source, Array(s.connections.values), first)
         }
         guard first else { return }
+        stopFlag.set()
         source?.cancel()
         for connection in connections { connection.queue.async { connection.beginShutdown() } }
         if !connections.isEmpty, stopped.wait(timeout: .now() + deadline) == .timedOut {

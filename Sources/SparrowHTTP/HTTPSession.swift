@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ final class HTTPSession: @unchecked Sendable {
     let queue: DispatchQueue
     let remoteAddress: String?
     let logger: Logger?
+    /// Set by the server when it begins shutting down (read from any connection's queue).
+    let serverStopping: StopFlag
 
     private var parser: HTTPRequestParser
     var output = OutputQueue()
@@ -25,7 +28,7 @@ final class HTTPSession: @unchecked Sendable {
     var onOutput: () -> Void = {}
 
     private var incoming: (head: HTTPRequestHead, spool: RequestBodySpool, started: UInt64)?
-    private var stream: (writer: HTTPBodyWriter, cleanup: () -> Void)?
+    private var stream: (writer: HTTPBodyWriter, chunked: Bool, cleanup: () -> Void)?
     private var shuttingDown = false
 
     // Deadlines, in DispatchTime nanoseconds.
@@ -33,7 +36,8 @@ final class HTTPSession: @unchecked Sendable {
     private var lastActivity: UInt64 = DispatchTime.now().uptimeNanoseconds
 
     init(configuration: HTTPConfiguration, responder: any HTTPResponder, queue: DispatchQueue,
-         remoteAddress: String?, logger: Logger?) {
+         remoteAddress: String?, logger: Logger?, serverStopping: StopFlag = StopFlag()) {
+        self.serverStopping = serverStopping
         self.configuration = configuration
         self.responder = responder
         self.queue = queue
@@ -85,11 +89,11 @@ final class HTTPSession: @unchecked Sendable {
             case .body(let bytes):
                 do { try incoming?.spool.append(bytes) } catch { fail(error.status, error.message) }
             case .end(let trailers):
-                guard var request = incoming else { break }
+                guard let (head, received, started) = incoming else { break }
+                var spool = received
                 incoming = nil
                 headStarted = DispatchTime.now().uptimeNanoseconds
-                answer(request.head, body: request.spool.finish(), trailers: trailers, started: request.started)
-                _ = request
+                answer(head, body: spool.finish(), trailers: trailers, started: started)
             }
         }
         onOutput()
@@ -105,15 +109,18 @@ final class HTTPSession: @unchecked Sendable {
         var response = responder.response(to: request)
         response.compressIfAccepted(acceptEncoding: head.headers["Accept-Encoding"],
                                     configuration: configuration.compression)
-        let keepAlive = head.keepAlive && !shuttingDown
+        var keepAlive = head.keepAlive && !shuttingDown && !serverStopping.isSet
             && !(response.headers["Connection"].map { $0.lowercasedASCII() == "close" } ?? false)
+        // HTTP/1.0 has no chunked coding: a stream is delimited by closing the connection.
+        let chunked = head.version != .http1_0
+        if case .stream = response.body, !chunked { keepAlive = false }
         let spooled: String? = if case .file(let path, _) = body { path } else { nil }
         let cleanup = { if let spooled { unlink(spooled) } }
         let bytes = write(response, to: head, keepAlive: keepAlive)
         log(head, response.status, bytes: bytes, started: started)
         if !keepAlive { closeAfterOutput = true }
         if case .stream(let produce) = response.body, head.method != .head {
-            startStream(produce, cleanup: cleanup)
+            startStream(produce, chunked: chunked, cleanup: cleanup)
         } else {
             cleanup()
         }
@@ -148,7 +155,7 @@ final class HTTPSession: @unchecked Sendable {
                 if isHead { close(fd) } else { file = (fd, offset, length) }
             }
         case .stream:
-            response.headers.set("Transfer-Encoding", "chunked")
+            if head?.version != .http1_0 { response.headers.set("Transfer-Encoding", "chunked") }
             response.headers.remove("Content-Length")
         }
         if noBody { response.headers.remove("Content-Length") }
@@ -186,27 +193,28 @@ final class HTTPSession: @unchecked Sendable {
 
     // MARK: streams
 
-    private func startStream(_ produce: @escaping @Sendable (HTTPBodyWriter) -> Void, cleanup: @escaping () -> Void) {
+    private func startStream(_ produce: @escaping @Sendable (HTTPBodyWriter) -> Void, chunked: Bool,
+                             cleanup: @escaping () -> Void) {
         let queue = self.queue
         // The writer keeps the session alive while the producer holds it; the cycle ends when
         // the stream finishes (the session drops the writer) and the producer lets go.
         let writer = HTTPBodyWriter { bytes in queue.async { self.streamPiece(bytes) } }
-        stream = (writer, cleanup)
+        stream = (writer, chunked, cleanup)
         if shuttingDown { writer.clientGone() }
         DispatchQueue.global().async { produce(writer) }
     }
 
     private func streamPiece(_ bytes: [UInt8]?) {
-        guard let (writer, cleanup) = stream else { return }
+        guard let (writer, chunked, cleanup) = stream else { return }
         if let bytes {
             guard !isClosed else { return }
-            output.append(Array(String(bytes.count, radix: 16).utf8) + [13, 10] + bytes + [13, 10])
+            output.append(chunked ? Array(String(bytes.count, radix: 16).utf8) + [13, 10] + bytes + [13, 10] : bytes)
             writer.setBacklog(output.bufferedBytes)
             onOutput()
         } else {
             stream = nil
             cleanup()
-            if !isClosed { output.append(Array("0\r\n\r\n".utf8)) }
+            if !isClosed && chunked { output.append(Array("0\r\n\r\n".utf8)) }
             lastActivity = DispatchTime.now().uptimeNanoseconds
             process()  // later pipelined requests, and onOutput
         }
@@ -254,4 +262,11 @@ final class HTTPSession: @unchecked Sendable {
         peerClosed()
         output.removeAll()
     }
+}
+
+/// A one-way flag shared between the server and its sessions.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }

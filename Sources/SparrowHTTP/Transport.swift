@@ -7,6 +7,9 @@ protocol Transport: AnyObject {
     func write(_ buffer: UnsafeRawBufferPointer) throws(SocketError) -> IOResult
     /// Releases what the transport holds (not the descriptor).
     func close()
+    /// True when the last read would block until the socket is *writable* (a TLS handshake or
+    /// key update that could not send).
+    var readWaitsForWritable: Bool { get }
 }
 
 final class PlainTransport: Transport {
@@ -17,12 +20,14 @@ final class PlainTransport: Transport {
     }
     func write(_ buffer: UnsafeRawBufferPointer) throws(SocketError) -> IOResult { try Socket.write(fd, buffer) }
     func close() {}
+    var readWaitsForWritable: Bool { false }
 }
 
 /// TLS on the socket through OpenSSL. The handshake runs inside the first reads and writes
 /// (accept state); WANT_READ / WANT_WRITE map to `.wouldBlock`.
 final class TLSTransport: Transport {
     private var ssl: OpaquePointer?
+    private(set) var readWaitsForWritable = false
 
     init(fd: Int32, context: TLSContext) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw .openSSL("SSL_new failed") }
@@ -37,6 +42,7 @@ final class TLSTransport: Transport {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> IOResult {
         guard let ssl else { return .closed }
         let n = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
+        readWaitsForWritable = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_WANT_WRITE
         return n > 0 ? .done(Int(n)) : outcome(ssl, n)
     }
 

@@ -8,9 +8,10 @@ import SparrowModel
 /// last use, which lets element-wise kernels reuse it in place.
 public final class DenseRuntime: Sendable {
     /// Op types the runtime executes; ops outside the default ONNX domain are written "domain:Op".
-    public static var supportedOps: Set<String> { Set(kernelFactories.keys) }
+    public static let supportedOps: Set<String> = Set(kernelFactories.keys)
 
-    let graph: Graph
+    /// The graph this runtime executes.
+    public let graph: Graph
     /// Value slots before any node runs: initializers and folded constants.
     let initialValues: [Tensor?]
     let inputSlots: [(info: ValueInfo, slot: Int)]
@@ -63,8 +64,11 @@ public final class DenseRuntime: Sendable {
                 throw RuntimeError("\(label): unsupported op '\(key)'")
             }
             var inputSlots: [Int] = []
-            for name in node.inputs {
+            for (index, name) in node.inputs.enumerated() {
                 if name.isEmpty { inputSlots.append(-1); continue }
+                if operatorNames.contains(name) && !(index == 1 && ["Gemm", "MatMul", "Conv"].contains(key)) {
+                    throw RuntimeError("\(label): '\(name)' is a linear-operator weight, usable only as input 1 of Gemm, MatMul or Conv")
+                }
                 guard let s = slots[name], defined.contains(s) || operatorNames.contains(name) else {
                     if operatorNames.contains(name) { inputSlots.append(slot(name)); continue }
                     throw RuntimeError("\(label): input '\(name)' is not a graph input, an initializer or an earlier node's output")

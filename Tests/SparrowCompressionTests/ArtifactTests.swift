@@ -110,7 +110,7 @@ private func expectMalformed(_ bytes: [UInt8], _ fragment: String, sourceLocatio
     expectMalformed(forged { $0[fields + 3] = 0 }, "index bits")
     expectMalformed(forged { $0[fields + 4] = 200 }, "rank")
     expectMalformed(forged { put64(&$0, fields + 5, UInt64.max) }, "dimension 0")
-    expectMalformed(forged { put64(&$0, fields + 5, 1 << 39); put64(&$0, fields + 13, 1 << 39) }, "more than")
+    expectMalformed(forged { put64(&$0, fields + 5, 1 << 20); put64(&$0, fields + 13, 1 << 20) }, "more than")
     expectMalformed(forged { $0[offset + 2] = 0xFF; $0[offset + 3] = 0xFE }, "UTF-8")
     let rank = Int(good[fields + 4])
     let codebook = fields + 5 + 8 * rank

@@ -45,6 +45,14 @@ import SparrowHTTP
         #expect(result.responses.first?.headers["Connection"] == "close")
     }
 
+    @Test func http10StreamIsCloseDelimited() {
+        let result = client.exchange("GET /events HTTP/1.0\r\n\r\n")
+        let text = String(decoding: result.output, as: UTF8.self)
+        #expect(!text.contains("Transfer-Encoding"))
+        #expect(text.hasSuffix("\r\n\r\ndata: e0\n\ndata: e1\n\ndata: e2\n\n"))
+        #expect(result.closed)
+    }
+
     @Test func framingErrorAnswersJSONAndCloses() throws {
         let result = client.exchange("GET /hello HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: h\r\n\r\n")
         let responses = try HTTPTestResponse.parseAll(result.output)

@@ -106,3 +106,18 @@ final class DenseTestOperator: LinearOperator, @unchecked Sendable {
         #expect(close(y.floats, withBias), "\(opType) \(attributes)")
     }
 }
+
+@Test func linearOperatorWeightsAreOnlyUsableAsGemmMatMulConvWeights() {
+    let op = DenseTestOperator(w: [1, 2], out: 1, in: 2)
+    let graph = Graph(nodes: [Node(name: "t", opType: "Transpose", inputs: ["W"], outputs: ["y"])], initializers: [:],
+                      inputs: [], outputs: [ValueInfo(name: "y", dataType: .float32, shape: [])], opsetVersion: 13)
+    expectRuntimeError("node 't' (Transpose)", "linear-operator weight") {
+        _ = try DenseRuntime(graph: graph, linearOperators: ["W": op])
+    }
+    let mismatched = Graph(nodes: [Node(name: "fc", opType: "MatMul", inputs: ["x", "W"], outputs: ["y"])], initializers: [:],
+                           inputs: [ValueInfo(name: "x", dataType: .float32, shape: [.fixed(1), .fixed(3)])],
+                           outputs: [ValueInfo(name: "y", dataType: .float32, shape: [])], opsetVersion: 13)
+    expectRuntimeError("node 'fc' (MatMul)", "3 features", "takes 2") {
+        _ = try DenseRuntime(graph: mismatched, linearOperators: ["W": op]).run(["x": floats([1, 3], [1, 2, 3])])
+    }
+}
