@@ -39,9 +39,12 @@ MODELS = {
         paper=dict(ratio=40, before=1.64, after=1.58)),
     "lenet5": dict(
         file="lenet_5.onnx", title="LeNet-5",
-        densities={"conv1.weight": 0.66, "conv2.weight": 0.12, "fc1.weight": 0.08, "fc2.weight": 0.19},
-        fc_bits=5, conv_bits=8, train_epochs=8, train_lr=0.01, train_decay=0.85,
-        finetune_epochs=9, finetune_lr=0.005, schedule="iterative",
+        # The paper's densities except fc1 (8% there): at 8% and 5 bits the whole file is 35x (see
+        # docs/benchmarks/retraining.md), so fc1 keeps 6.5% with 4-bit weights.
+        densities={"conv1.weight": 0.66, "conv2.weight": 0.12, "fc1.weight": 0.065, "fc2.weight": 0.19},
+        layer_bits={"fc1.weight": 4},
+        fc_bits=5, conv_bits=8, train_epochs=3, train_lr=0.01, train_decay=0.85,
+        finetune_epochs=5, finetune_lr=0.005, schedule="iterative",
         paper=dict(ratio=39, before=0.80, after=0.74)),
 }
 
@@ -119,7 +122,7 @@ def main():
         throughput[m["title"]] = samples_per_second(p.stderr)
         config = {
             "prune": {"layers": {k: round(1 - d, 6) for k, d in m["densities"].items()}},
-            "quantize": {"fc_bits": m["fc_bits"], "conv_bits": m["conv_bits"]},
+            "quantize": {"fc_bits": m["fc_bits"], "conv_bits": m["conv_bits"], "layers": m.get("layer_bits", {})},
             "index_bits": "auto", "min_params": 256,
             "finetune": {"epochs": ft_epochs, "learning_rate": m["finetune_lr"], "schedule": m["schedule"]},
         }

@@ -31,6 +31,9 @@ final class ConvLayer: Layer {
         }
         let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let m = w.shape[0]
+        guard x.shape.allSatisfy({ $0 > 0 }), w.shape.allSatisfy({ $0 > 0 }) else {
+            throw TrainingError.shapeMismatch(node: name, reason: "empty tensor: X \(x.shape), W \(w.shape)")
+        }
         guard c % group == 0, m % group == 0, w.shape[1] == c / group else {
             throw TrainingError.shapeMismatch(node: name, reason: "X \(x.shape), W \(w.shape), group \(group)")
         }
@@ -41,6 +44,9 @@ final class ConvLayer: Layer {
         window = win
         inShape = x.shape
         outHW = win.outputSize(h, wd)
+        guard outHW.h > 0, outHW.w > 0 else {
+            throw TrainingError.shapeMismatch(node: name, reason: "the kernel does not fit the padded \(h)×\(wd) input")
+        }
         let p = outHW.h * outHW.w
         let cg = c / group, mg = m / group
         let kc = cg * win.kernel.h * win.kernel.w

@@ -40,6 +40,9 @@ final class GemmLayer: Layer {
         guard k == kb else {
             throw TrainingError.shapeMismatch(node: name, reason: "inner dimensions \(k) and \(kb) differ")
         }
+        guard m > 0, n > 0, k > 0 else {
+            throw TrainingError.shapeMismatch(node: name, reason: "empty operand: [\(m), \(k)] × [\(kb), \(n)]")
+        }
         var y = [Float](repeating: 0, count: m * n)
         var betaUsed: Float = 0
         if let c = optionalInput(values, 2), beta != 0 {
@@ -149,7 +152,10 @@ final class MatMulLayer: Layer {
             throw TrainingError.shapeMismatch(node: name, reason: "inner dimensions \(k) and \(b.shape[0]) differ")
         }
         n = b.shape[1]
-        rows = a.data.count / max(k, 1)
+        guard k > 0, n > 0, !a.data.isEmpty else {
+            throw TrainingError.shapeMismatch(node: name, reason: "empty operand: \(a.shape) × \(b.shape)")
+        }
+        rows = a.data.count / k
         let y = Matrix.product(a.data, b.data, m: rows, n: n, k: k)
         values[outputSlots[0]] = Activation(shape: Array(a.shape.dropLast()) + [n], data: y)
     }

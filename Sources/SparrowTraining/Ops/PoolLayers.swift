@@ -49,6 +49,9 @@ final class PoolLayer: Layer {
         }
         window = win
         outHW = win.outputSize(h, w)
+        guard outHW.h > 0, outHW.w > 0 else {
+            throw TrainingError.shapeMismatch(node: name, reason: "the window does not fit the padded \(h)×\(w) input")
+        }
         let (oh, ow) = outHW
         var y = [Float](repeating: 0, count: n * c * oh * ow)
         if case .max = kind { argmax = [Int](repeating: -1, count: y.count) }
