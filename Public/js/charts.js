@@ -24,7 +24,9 @@
 
   // Horizontal bars: items [{label, value, note}], values in [0, max]. Good for long layer names on phones.
   function bars(items, { max, format = (v) => S.pct(v), caption, description, highlight } = {}) {
-    const W = 640, rowH = 26, labelW = 150, valueW = 70, top = 8;
+    // A narrow design width keeps 12-px text legible when the chart sits in half a page or on a phone.
+    const W = 400, rowH = 24, valueW = 56, top = 8;
+    const labelW = Math.min(140, 14 + 7 * Math.max(1, ...items.map((d) => Math.min(22, d.label.length))));
     const H = top + items.length * rowH + 22;
     const maxV = max || Math.max(1e-12, ...items.map((d) => d.value || 0));
     const plotW = W - labelW - valueW;
@@ -52,7 +54,7 @@
   // its size and its ratio to the first; `beside` is a reference bar (the gzip'd dense file) drawn hatched.
   function waterfall(steps, { beside, caption, description } = {}) {
     const all = beside ? steps.concat([beside]) : steps;
-    const W = 640, H = 260, left = 10, bottom = 52, top = 22;
+    const W = 520, H = 250, left = 6, bottom = 48, top = 22;
     const maxV = Math.max(1, ...all.map((s) => s.bytes || 0));
     const slot = (W - left * 2) / all.length, bw = Math.min(90, slot * 0.6);
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "svg-waterfall" });
@@ -89,8 +91,8 @@
   // after (quantised: mass concentrates on the shared centroids), on a common x axis, with each
   // centroid drawn as a tick in both panels.
   function histogram(layer, { caption } = {}) {
-    const W = 640, panelH = 110, top = 16, gap = 30, left = 46, right = 12;
-    const H = top + panelH * 2 + gap + 28;
+    const W = 900, panelH = 120, top = 16, gap = 30, left = 56, right = 12;
+    const H = top + panelH * 2 + gap + 36;
     const before = layer.before || [], after = layer.after || [];
     const lo = Number(layer.min), hi = Number(layer.max);
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "svg-hist" });
@@ -107,7 +109,8 @@
       });
       for (const c of layer.centroids || []) {
         if (c < lo || c > hi) continue;
-        root.append(svg("line", { x1: x(c), x2: x(c), y1: y0 + 14, y2: y0 + panelH, class: "centroid" }, svg("title", {}, `centroid ${c.toPrecision(4)}`)));
+        if (cls.includes("after")) root.append(svg("line", { x1: x(c), x2: x(c), y1: y0 + 14, y2: y0 + panelH, class: "centroid-line" }));
+        root.append(svg("path", { d: `M${x(c)} ${y0 + panelH + 1} l-4 7 h8 z`, class: "centroid" }, svg("title", {}, `centroid ${c.toPrecision(4)}`)));
       }
     }
     panel(before, top, "before", "bar before");
@@ -115,9 +118,9 @@
     const axisY = top + panelH * 2 + gap;
     const step = niceStep(hi - lo, 6);
     for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) {
-      root.append(svg("text", { x: x(t), y: axisY + 16, class: "tick", "text-anchor": "middle" }, Number(t.toPrecision(3)).toString()));
+      root.append(svg("text", { x: x(t), y: axisY + 22, class: "tick", "text-anchor": "middle" }, Number(t.toPrecision(3)).toString()));
     }
-    root.append(svg("text", { x: W - right, y: axisY + 16 + 12, class: "tick", "text-anchor": "end" }, "weight value"));
+    root.append(svg("text", { x: left - 6, y: axisY + 22, class: "tick", "text-anchor": "end" }, "weight"));
     const n = (layer.centroids || []).length;
     return figure(root, caption || layer.name,
       `Weight histogram of ${layer.name} before and after compression; ${n} shared centroids marked`);

@@ -85,7 +85,7 @@
       const pick = h("select", { id: "hist-layer" }, histLayers.map((l, i) => h("option", { value: i }, l.name)));
       const draw = () => {
         const l = histLayers[Number(pick.value)];
-        histBox.replaceChildren(S.charts.histogram(l, { caption: `${l.name}: weights before (top) and after (bottom); lines mark the ${(l.centroids || []).length} shared centroids` }));
+        histBox.replaceChildren(S.charts.histogram(l, { caption: `${l.name}: weights before (top) and after (bottom); orange marks are the ${(l.centroids || []).length} shared centroids` }));
       };
       pick.addEventListener("change", draw);
       draw();
