@@ -80,7 +80,7 @@
           h("div.row", h("button", { type: "button", onclick: () => predict() }, "Predict"),
             h("button.ghost", { type: "button", onclick: () => pad.clear() }, "Clear"),
             h("span.preview-box", pad.preview, h("small.muted", "28×28 sent"))),
-          h("p.muted.small", "The drawing is cropped, scaled to 20×20 and centred by mass in 28×28, like MNIST.")),
+          h("p.muted.note", "The drawing is cropped, scaled to 20×20 and centred by mass in 28×28, like MNIST.")),
         dense.card, compressed.card));
     } else {
       const template = { inputs: (meta.inputs || []).map((i) => ({ name: i.name, shape: concrete(i.shape || [1]), datatype: i.datatype || "FP32",

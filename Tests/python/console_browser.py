@@ -11,6 +11,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -26,8 +27,12 @@ def browser_available() -> str | None:
     return None
 
 
-def make_driver(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+def make_driver(width: int = 1280, height: int = 900, phone: bool = False) -> webdriver.Chrome:
+    """A headless Chromium; phone=True emulates a touch screen of width×height CSS pixels (a desktop
+    window cannot be made narrower than 500 px)."""
     opts = webdriver.ChromeOptions()
+    if phone:
+        opts.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
     opts.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 f"--window-size={width},{height}", "--force-device-scale-factor=1"):

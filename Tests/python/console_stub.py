@@ -1,5 +1,5 @@
 """A stand-in for `sparrow serve` that speaks the console's API contract, for developing and
-testing the console's pages without the real service (python console_stub.py PORT DATA_DIR).
+testing the console's pages without the real service (python console_stub.py PORT [API_KEY]).
 
 It really prunes (magnitude) and quantises (linear-initialised k-means) the uploaded ONNX weights
 with numpy and runs inference with onnxruntime, so the pages show real figures; it is NOT the
@@ -31,6 +31,7 @@ BLOBS: dict[str, bytes] = {}
 DATASETS: dict[str, dict] = {}
 JOBS: dict[str, dict] = {}
 ARTIFACTS: dict[str, dict] = {}
+API_KEY = ""
 SESSIONS: dict[tuple[str, int], ort.InferenceSession] = {}
 now = lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -246,7 +247,17 @@ class Handler(BaseHTTPRequestHandler):
                                    "inputs": m["public"]["inputs"], "outputs": m["public"]["outputs"]})
         self.error(404, "no route")
 
+    def authorised(self) -> bool:
+        """Writes need the bearer key when the stub runs with one, as `sparrow serve --api-key` does."""
+        if API_KEY and self.headers.get("Authorization") != f"Bearer {API_KEY}":
+            self.close_connection = True  # the unread body would desync a kept-alive connection
+            self.error(401, "missing or wrong API key")
+            return False
+        return True
+
     def do_POST(self):
+        if not self.authorised():
+            return
         u = urlparse(self.path)
         p = [x for x in u.path.split("/") if x]
         q = parse_qs(u.query)
@@ -307,6 +318,8 @@ class Handler(BaseHTTPRequestHandler):
         self.error(404, "no route")
 
     def do_DELETE(self):
+        if not self.authorised():
+            return
         p = [x for x in urlparse(self.path).path.split("/") if x]
         table = {"models": MODELS, "datasets": DATASETS, "jobs": JOBS}.get(p[1] if len(p) == 3 else "")
         if table is None or p[2] not in table:
@@ -322,4 +335,5 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    API_KEY = sys.argv[2] if len(sys.argv) > 2 else ""
     ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

@@ -52,7 +52,7 @@ def lenet_300_100_onnx(path: Path, samples: int = 12000, seed: int = 0) -> float
     import warnings
 
     x, y = mnist("train", samples)
-    clf = MLPClassifier(hidden_layer_sizes=(300, 100), max_iter=8, batch_size=128, random_state=seed)
+    clf = MLPClassifier(hidden_layer_sizes=(300, 100), max_iter=6, batch_size=128, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(x, y)
@@ -83,6 +83,19 @@ def lenet_300_100_onnx(path: Path, samples: int = 12000, seed: int = 0) -> float
 def mnist_npz(path: Path, samples: int = 2000, split: str = "test") -> None:
     x, y = mnist(split, samples)
     np.savez(path, x=x, y=y)
+
+
+def fixtures(out: Path) -> tuple[Path, Path]:
+    """The LeNet-300-100 model and an MNIST .npz, made once and kept in `out` (training takes a while)."""
+    out.mkdir(parents=True, exist_ok=True)
+    model, data = out / "lenet-300-100.onnx", out / "mnist-test-2000.npz"
+    if not model.exists():
+        tmp = model.with_suffix(".tmp")
+        lenet_300_100_onnx(tmp, samples=8000)
+        tmp.rename(model)
+    if not data.exists():
+        mnist_npz(data)
+    return model, data
 
 
 def free_port() -> int:
