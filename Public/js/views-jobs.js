@@ -27,8 +27,8 @@
     const f = {
       sparsity: num("sparsity", DEFAULTS.sparsity, { min: 0, max: 0.999, step: 0.01, required: true }),
       threshold: num("threshold_std", "", { min: 0, step: 0.05, placeholder: "off" }),
-      fc: num("fc_bits", DEFAULTS.fc_bits, { min: 1, max: 16, step: 1, required: true }),
-      conv: num("conv_bits", DEFAULTS.conv_bits, { min: 1, max: 16, step: 1, required: true }),
+      fc: num("fc_bits", DEFAULTS.fc_bits, { min: 1, max: 8, step: 1, required: true }),
+      conv: num("conv_bits", DEFAULTS.conv_bits, { min: 1, max: 8, step: 1, required: true }),
       init: select("init", [["linear", "linear"], ["density", "density"], ["random", "random"]], DEFAULTS.init),
       index: num("index_bits", DEFAULTS.index_bits, { min: 1, max: 16, step: 1, required: true }),
       huffman: h("input", { id: "huffman", name: "huffman", type: "checkbox", checked: DEFAULTS.huffman }),
@@ -41,13 +41,13 @@
     const perLayer = layers.map((l, i) => ({
       layer: l,
       sparsity: num(`layer-${i}-sparsity`, "", { min: 0, max: 0.999, step: 0.01, placeholder: "overall", "aria-label": `Sparsity of ${l.name}` }),
-      bits: num(`layer-${i}-bits`, "", { min: 1, max: 16, step: 1, placeholder: isConv(l) ? "conv" : "fc", "aria-label": `Bits of ${l.name}` }),
+      bits: num(`layer-${i}-bits`, "", { min: 1, max: 8, step: 1, placeholder: isConv(l) ? "conv" : "fc", "aria-label": `Bits of ${l.name}` }),
     }));
     const submit = h("button", { type: "submit" }, "Start compression");
     const form = h("form.card.compress",
       h("fieldset", h("legend", "Pruning"),
         h("div.grid-3", field("Sparsity (fraction of weights removed)", f.sparsity, "0.9 removes 90%."),
-          field("Threshold (× std of each layer)", f.threshold, "Optional: prune |w| < k·σ instead."))),
+          field("Threshold (× std of each layer)", f.threshold, "Optional: prune |w| < k·σ instead of by sparsity."))),
       h("fieldset", h("legend", "Quantisation (weight sharing)"),
         h("div.grid-3", field("Bits, fully connected", f.fc, "2⁵ = 32 shared weights"), field("Bits, convolutional", f.conv, "2⁸ = 256 shared weights"),
           field("Centroid initialisation", f.init))),
@@ -63,14 +63,16 @@
           h("td.num", S.int(p.layer.params ?? p.layer.parameters)), h("td", p.sparsity), h("td", p.bits))))) : null,
       h("div.row", submit, h("a.button.ghost", { href: `#/models/${model.id}` }, "Cancel")));
 
+    // The shape CompressionConfig (Sources/SparrowCompression) decodes strictly: absent keys take
+    // the defaults, so only what the form sets is sent; per-layer maps are {initializer: value}.
     function config() {
       const n = (input) => input.value === "" ? null : Number(input.value);
-      const prune = { sparsity: n(f.sparsity), threshold_std: n(f.threshold) };
+      const prune = n(f.threshold) !== null ? { threshold_std: n(f.threshold) } : { sparsity: n(f.sparsity) };
       const quantize = { fc_bits: n(f.fc), conv_bits: n(f.conv), init: f.init.value };
       const pl = {}, ql = {};
       for (const p of perLayer) {
-        if (p.sparsity.value !== "") pl[p.layer.name] = { sparsity: n(p.sparsity) };
-        if (p.bits.value !== "") ql[p.layer.name] = { bits: n(p.bits) };
+        if (p.sparsity.value !== "") pl[p.layer.name] = n(p.sparsity);
+        if (p.bits.value !== "") ql[p.layer.name] = n(p.bits);
       }
       if (Object.keys(pl).length) prune.layers = pl;
       if (Object.keys(ql).length) quantize.layers = ql;
@@ -78,7 +80,7 @@
       if (f.dataset.value) {
         cfg.finetune = { dataset: f.dataset.value, epochs: n(f.epochs), learning_rate: n(f.lr), schedule: f.schedule.value };
         if (f.evalSet.value) cfg.finetune.eval_dataset = f.evalSet.value;
-      } else if (f.evalSet.value) cfg.finetune = { dataset: null, epochs: 0, eval_dataset: f.evalSet.value };
+      } else if (f.evalSet.value) cfg.finetune = { epochs: 0, eval_dataset: f.evalSet.value };
       return cfg;
     }
     form.addEventListener("submit", async (e) => {

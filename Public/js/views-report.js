@@ -8,19 +8,24 @@
   // Sizes of the three stages from the per-layer figures (bits are per stored weight/index):
   // pruned = values kept as 32-bit floats plus indexes; quantised = codebook indexes plus indexes;
   // Huffman = the coded streams. Each quantised layer also carries its codebook (2^bits floats).
+  // Sizes of the three stages from the per-layer figures. Bits are per stored entry (`entries`
+  // counts the kept weights plus the filler zeros that long gaps need): pruned = entries as 32-bit
+  // floats plus their relative indexes; quantised = codebook indexes plus relative indexes; Huffman
+  // = the coded streams. Quantised layers also carry their codebook (2^bits float32 values).
   function stageSizes(report) {
     if (report.sizes && typeof report.sizes === "object") return report.sizes;
     const L = report.layers || [];
     const sum = (f) => L.reduce((a, l) => a + f(l), 0);
+    const entries = (l) => l.entries ?? l.nonzero ?? 0;
     const codebook = (l) => l.weight_bits ? Math.pow(2, l.weight_bits) * 4 : 0;
     const dense = sum((l) => (l.params || 0) * 4);
-    const pruned = sum((l) => (l.nonzero || 0) * (32 + (bitsOf(l.index_bits) || 0)) / 8);
-    const quantized = sum((l) => (l.nonzero || 0) * ((bitsOf(l.weight_bits) || 32) + (bitsOf(l.index_bits) || 0)) / 8 + codebook(l));
-    const huffman = L.every((l) => l.weight_bits_huffman !== undefined && l.weight_bits_huffman !== null)
-      ? sum((l) => (l.nonzero || 0) * (bitsOf(l.weight_bits_huffman) + (bitsOf(l.index_bits_huffman) ?? bitsOf(l.index_bits) ?? 0)) / 8 + codebook(l))
+    const pruned = sum((l) => entries(l) * (32 + (bitsOf(l.index_bits) || 0)) / 8);
+    const quantized = sum((l) => entries(l) * ((bitsOf(l.weight_bits) || 32) + (bitsOf(l.index_bits) || 0)) / 8 + codebook(l));
+    const huffman = L.some((l) => l.weight_bits_huffman !== undefined && l.weight_bits_huffman !== null)
+      ? sum((l) => entries(l) * ((bitsOf(l.weight_bits_huffman) ?? bitsOf(l.weight_bits) ?? 32) + (bitsOf(l.index_bits_huffman) ?? bitsOf(l.index_bits) ?? 0)) / 8 + codebook(l))
       : null;
     return { dense: report.original_bytes ?? dense, pruned, quantized, huffman: huffman ?? report.compressed_bytes,
-      gzip: report.gzip_bytes ?? report.dense_gzip_bytes ?? null };
+      gzip: report.dense_onnx_gzip_bytes ?? report.dense_gzip_bytes ?? report.gzip_bytes ?? null };
   }
 
   function layerTable(report) {

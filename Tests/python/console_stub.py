@@ -104,11 +104,11 @@ def run_job(job_id: str) -> None:
         for n, layer in enumerate(weight_layers(proto)):
             step("prune", 0.1 + 0.3 * n / 3, message=f"pruning {layer['name']}")
             w = numpy_helper.to_array(inits[layer["initializer"]]).astype(np.float32)
-            s = cfg.get("prune", {}).get("layers", {}).get(layer["name"], {}).get("sparsity", sparsity)
+            s = cfg.get("prune", {}).get("layers", {}).get(layer["name"], sparsity)
             thr = np.quantile(np.abs(w), s)
             mask = np.abs(w) > thr
             bits = q.get("conv_bits" if layer["kind"] == "conv" else "fc_bits", 5)
-            bits = q.get("layers", {}).get(layer["name"], {}).get("bits", bits)
+            bits = q.get("layers", {}).get(layer["name"], bits)
             step("quantize", 0.4 + 0.3 * n / 3, message=f"k-means on {layer['name']} ({2 ** bits} centroids)")
             kept = w[mask]
             centroids, assign = kmeans_1d(kept, 2 ** bits)
@@ -127,7 +127,7 @@ def run_job(job_id: str) -> None:
                           "after": np.histogram(wq[mask].ravel(), edges)[0].tolist(), "centroids": centroids.tolist()})
             layers.append({"name": layer["name"], "kind": layer["kind"], "shape": layer["shape"], "params": layer["params"],
                            "nonzero": nz, "density": nz / layer["params"], "weight_bits": bits, "index_bits": index_bits,
-                           "weight_bits_huffman": wbh, "index_bits_huffman": ibh,
+                           "weight_bits_huffman": wbh, "index_bits_huffman": ibh, "entries": nz,
                            "bytes": int(nz * (wbh + ibh) / 8 + 4 * 2 ** bits)})
         ft = cfg.get("finetune") or {}
         epochs = int(ft.get("epochs") or 0) if ft.get("dataset") else 0
@@ -138,7 +138,7 @@ def run_job(job_id: str) -> None:
         original = len(BLOBS[model["id"]])
         compressed = sum(l["bytes"] for l in layers)
         report = {"original_bytes": original, "compressed_bytes": compressed, "ratio": original / compressed,
-                  "gzip_bytes": len(gzip.compress(BLOBS[model["id"]], 9)), "layers": layers}
+                  "dense_onnx_gzip_bytes": len(gzip.compress(BLOBS[model["id"]], 9)), "layers": layers}
         if ft.get("eval_dataset") or ft.get("dataset"):
             report["accuracy"] = {"before": 0.946, "after": 0.951}
         artifact_id = uuid.uuid4().hex
