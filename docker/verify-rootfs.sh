@@ -42,9 +42,10 @@ uid=$(sed -n 's/^USER \([0-9]*\):.*/\1/p' "$dockerfile")
 say "Dockerfile: debian $release-slim + ${packages[*]}; binary $bin_dest; Public $public_dest; uid $uid"
 
 # The Debian mirror apt is configured with (deb822 URIs: or one-line deb entries), not security.
-mirror=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/* |
-    grep -o 'https\?://[^ ]*debian/\?' | grep -v security | head -1)
+mirror=$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true; } |
+    sed -n -E 's#^(URIs:|deb)[[:space:]]+(\[[^]]*\][[:space:]]+)?(https?://[^[:space:]]*/debian)/?([[:space:]]|$).*#\3#p' | head -1)
 mirror=${mirror:-http://deb.debian.org/debian}
+say "mirror: $mirror"
 
 # ---- lint ---------------------------------------------------------------------------------------
 hadolint=$repo/.venv/bin/hadolint
@@ -56,8 +57,14 @@ else
 fi
 
 # ---- the build stage ----------------------------------------------------------------------------
+# A binary already built with the static Swift runtime (no libswift*.so in ldd) is reused, so CI
+# that builds `sparrow` with --static-swift-stdlib compiles once; any other is rebuilt here.
+if [[ -z ${SPARROW_STATIC_BIN:-} && -x ${SPARROW_BIN:-} ]] && ! ldd "$SPARROW_BIN" | grep -q 'libswift\|libFoundation'; then
+    SPARROW_STATIC_BIN=$SPARROW_BIN
+fi
 if [[ -n ${SPARROW_STATIC_BIN:-} ]]; then
     binary=$SPARROW_STATIC_BIN
+    say "using $binary (Swift runtime linked statically)"
 else
     say "swift build -c release --static-swift-stdlib"
     (cd "$repo" && swift build -c release --static-swift-stdlib --scratch-path .build-static --product sparrow)
@@ -68,7 +75,8 @@ fi
 # ---- the runtime root (cached) ------------------------------------------------------------------
 mkdir -p "$cache"
 debs=$cache/$release-minbase-debs.tgz
-key=$(printf '%s %s %s' "$release" "${packages[*]}" "$(sha256sum "$0" | cut -c1-12)" | sha256sum | cut -c1-16)
+recipe=2  # bump when the way the root is laid out below changes, to drop stale caches
+key=$(printf '%s %s %s' "$release" "${packages[*]}" "$recipe" | sha256sum | cut -c1-16)
 runtime_tar=$cache/runtime-$release-$key.tar
 work=$(mktemp -d "$cache/run.XXXXXX")
 root=$work/root
@@ -76,7 +84,7 @@ server_pid=""
 cleanup() {
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     mountpoint -q "$root/proc" 2>/dev/null && umount "$root/proc"
-    mountpoint -q "$root/dev" 2>/dev/null && umount "$root/dev"
+    mountpoint -q "$root/dev" 2>/dev/null && umount -R "$root/dev"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -106,15 +114,15 @@ CFG
     find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
     rm -rf "$root"/usr/share/{man,groff,info,lintian,linda,locale}/*
     cp /etc/resolv.conf "$root/etc/resolv.conf"
-    mount --bind /dev "$root/dev"
+    mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
     mount -t proc proc "$root/proc"
     # The Dockerfile's runtime RUN, verbatim in effect.
     say "apt-get install ${packages[*]}"
     chroot "$root" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${packages[*]} >/dev/null && rm -rf /var/lib/apt/lists/* \
-        && groupadd --system --gid $uid sparrow \
-        && useradd --system --uid $uid --gid sparrow --home-dir /data --no-create-home --shell /usr/sbin/nologin sparrow \
+        && groupadd --gid $uid sparrow \
+        && useradd --uid $uid --gid sparrow --home-dir /data --no-create-home --shell /usr/sbin/nologin sparrow \
         && install -d -o sparrow -g sparrow -m 0750 /data"
-    umount "$root/proc" "$root/dev"
+    umount "$root/proc" && umount -R "$root/dev"
     # As the slim image: no package caches.
     rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/log/* "$root/etc/resolv.conf"
     tar -C "$root" -cf "$runtime_tar.part" . && mv "$runtime_tar.part" "$runtime_tar"
@@ -140,7 +148,7 @@ say "runtime root size: $((size_kb / 1024)) MB (binary $(($(stat -c %s "$root$bi
 echo "ROOTFS_SIZE_MB=$((size_kb / 1024))"
 
 # ---- run it as the image would: non-root, env configuration -------------------------------------
-mount --bind /dev "$root/dev"
+mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
 mount -t proc proc "$root/proc"
 in_root() { chroot --userspec="$uid:$uid" "$root" /usr/bin/env -i HOME=/data PATH=/usr/local/bin:/usr/bin:/bin "$@"; }
 in_root "$bin_dest" --help >/dev/null || die "the binary does not run in the runtime root"
