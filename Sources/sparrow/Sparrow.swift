@@ -5,6 +5,6 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: [HealthcheckCommand.self]
+        subcommands: [HTTPTestServerCommand.self, HTTPBenchServerCommand.self, HealthcheckCommand.self]
     )
 }

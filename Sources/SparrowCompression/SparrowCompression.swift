@@ -1,1 +1,0 @@
-// SparrowCompression module. See Package.swift for the dependency direction.

@@ -1,0 +1,104 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File responses with validators and byte ranges (RFC 9110 §13, §14).
+extension HTTPResponse {
+    /// The file at `path` as a response to `request`: ETag and Last-Modified, 304 for a matching
+    /// If-None-Match, 206 for a single satisfiable `Range: bytes=...`, 416 for an unsatisfiable
+    /// one; several ranges are answered with the whole file. Throws 404 if it is not a regular file.
+    public static func file(_ path: String, request: HTTPRequest, contentType: String? = nil) throws -> HTTPResponse {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw HTTPError(.notFound, "file not found")
+        }
+        let size = Int(info.st_size)
+        let etag = "\"\(String(size, radix: 16))-\(String(Int(info.st_mtim.tv_sec), radix: 16))\""
+        var headers: HTTPHeaders = [
+            "Content-Type": contentType ?? MediaType.forPath(path),
+            "ETag": etag,
+            "Last-Modified": HTTPDate.format(Int(info.st_mtim.tv_sec)),
+            "Accept-Ranges": "bytes",
+        ]
+        if let inm = request.headers["If-None-Match"],
+           inm.trimmingOWS() == "*" || inm.split(separator: ",").contains(where: { Self.weakEqual($0.trimmingOWS(), etag) }) {
+            return HTTPResponse(status: .notModified, headers: headers)
+        }
+        // If-Range with another validator means "send everything".
+        let ifRangeOK = request.headers["If-Range"].map { $0.trimmingOWS() == etag } ?? true
+        if let range = request.headers["Range"], ifRangeOK, request.method == .get || request.method == .head {
+            switch ByteRange.parse(range, size: size) {
+            case .single(let lower, let upper):
+                headers.set("Content-Range", "bytes \(lower)-\(upper)/\(size)")
+                return HTTPResponse(status: .partialContent, headers: headers,
+                                    body: .file(path: path, offset: lower, length: upper - lower + 1))
+            case .unsatisfiable:
+                var response = HTTPResponse.error(.rangeNotSatisfiable, "range not satisfiable")
+                response.headers.set("Content-Range", "bytes */\(size)")
+                return response
+            case .ignore:
+                break
+            }
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: .file(path: path, offset: 0, length: size))
+    }
+
+    static func weakEqual(_ a: String, _ b: String) -> Bool {
+        func strip(_ s: String) -> String { s.hasPrefix("W/") ? String(s.dropFirst(2)) : s }
+        return strip(a) == strip(b) || strip(a) == strip(b).replacingOccurrences(of: "\"", with: "-gzip\"")
+    }
+}
+
+/// A `Range` header for `bytes` of a representation of known size.
+enum ByteRange: Equatable {
+    case single(Int, Int)
+    case unsatisfiable
+    /// Not a bytes range, malformed, or several ranges: serve the whole representation.
+    case ignore
+
+    static func parse(_ header: String, size: Int) -> ByteRange {
+        let header = header.trimmingOWS()
+        guard header.lowercased().hasPrefix("bytes=") else { return .ignore }
+        let specs = header.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
+        guard specs.count == 1 else { return .ignore }
+        let spec = specs[0].trimmingOWS()
+        let bounds = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard bounds.count == 2 else { return .ignore }
+        let first = bounds[0].trimmingOWS(), last = bounds[1].trimmingOWS()
+        func number(_ s: String) -> Int? {
+            guard !s.isEmpty, s.count <= 18, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+            return Int(s)
+        }
+        if first.isEmpty {
+            guard let suffix = number(last) else { return .ignore }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .single(max(0, size - suffix), size - 1)
+        }
+        guard let lower = number(first) else { return .ignore }
+        var upper = size - 1
+        if !last.isEmpty {
+            guard let u = number(last), u >= lower else { return .ignore }
+            upper = min(u, size - 1)
+        }
+        guard lower < size else { return .unsatisfiable }
+        return .single(lower, upper)
+    }
+}
+
+/// Content types by file extension, for static files and artifacts.
+public enum MediaType {
+    static let byExtension: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
+        "js": "application/javascript", "mjs": "application/javascript", "json": "application/json",
+        "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "ico": "image/x-icon", "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
+        "wasm": "application/wasm", "onnx": "application/octet-stream", "pdf": "application/pdf",
+        "xml": "application/xml", "csv": "text/csv; charset=utf-8", "woff2": "font/woff2",
+    ]
+
+    public static func forPath(_ path: String) -> String {
+        let ext = (path as NSString).pathExtension.lowercased()
+        return byExtension[ext] ?? "application/octet-stream"
+    }
+}

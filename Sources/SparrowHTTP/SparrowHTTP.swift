@@ -1,1 +1,0 @@
-// SparrowHTTP module. See Package.swift for the dependency direction.

@@ -1,0 +1,196 @@
+import COpenBLAS
+import SparrowModel
+
+/// Conv (1-D and 2-D, groups, pads, strides, dilations, auto_pad, optional bias) by im2col + sgemm.
+/// All images of a batch share one GEMM per group (columns = N · output positions); 1×1 stride-1
+/// unpadded convolutions skip im2col and multiply the input planes directly.
+extension DenseRuntime {
+    static func conv(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(2...3)
+        try context.requireOutputs(1...1)
+        let window = try WindowAttributes(context, kernelRequired: false)
+        let group = try context.int("group", default: 1)
+        guard group >= 1 else { throw RuntimeError("group must be positive") }
+        let op = context.linearOperator(forInput: 1)
+        if op != nil {
+            guard group == 1 else { throw RuntimeError("a linear operator weight needs group = 1") }
+            guard window.kernel != nil else { throw RuntimeError("a linear operator weight needs the kernel_shape attribute") }
+        }
+        return { args in
+            let x = try args.required(0, "X")
+            let xv = try x.requireFloats("X")
+            guard x.rank == 3 || x.rank == 4 else { throw RuntimeError("X must be 3-D or 4-D (N, C, spatial…), has shape \(x.shape)") }
+            let batch = x.shape[0], channels = x.shape[1]
+            let outChannels: Int, kernelShape: [Int]?
+            var wv: [Float] = []
+            if let op {
+                outChannels = op.outFeatures
+                kernelShape = nil
+            } else {
+                let w = try args.required(1, "W")
+                wv = try w.requireFloats("W")
+                guard w.rank == x.rank else { throw RuntimeError("W of shape \(w.shape) does not match X of shape \(x.shape)") }
+                guard w.shape[1] * group == channels else {
+                    throw RuntimeError("W of shape \(w.shape) with group \(group) expects \(w.shape[1] * group) input channels, X has \(channels)")
+                }
+                outChannels = w.shape[0]
+                kernelShape = Array(w.shape[2...])
+                if let k = window.kernel, k != kernelShape! {
+                    throw RuntimeError("kernel_shape \(k) does not match W of shape \(w.shape)")
+                }
+            }
+            guard channels % group == 0, outChannels % group == 0 else {
+                throw RuntimeError("channels \(channels) → \(outChannels) are not divisible by group \(group)")
+            }
+            let g = try window.resolve(spatial: Array(x.shape[2...]), kernelShape: kernelShape)
+            let patch = (channels / group) * g.kH * g.kW
+            if let op, op.inFeatures != patch {
+                throw RuntimeError("the weight operator takes \(op.inFeatures) features, a patch has \(patch)")
+            }
+            var bias: [Float]?
+            if let b = args.optional(2) {
+                bias = try b.requireFloats("B")
+                guard b.shape == [outChannels] else { throw RuntimeError("B must have shape [\(outChannels)], has \(b.shape)") }
+            }
+            let outShape = x.rank == 3 ? [batch, outChannels, g.outW] : [batch, outChannels, g.outH, g.outW]
+            var y = [Float](repeating: 0, count: try Tensor.checkedCount(outShape))
+            // With no input values (zero channels or an empty image) every output is just the bias.
+            if !y.isEmpty && patch > 0 && !xv.isEmpty {
+                if let op {
+                    convolveWithOperator(op, xv, batch: batch, channels: channels, geometry: g, into: &y)
+                } else {
+                    convolve(xv, wv, batch: batch, channels: channels, outChannels: outChannels, group: group,
+                             geometry: g, into: &y)
+                }
+            }
+            if let bias, !y.isEmpty { addChannelBias(bias, planes: batch, plane: g.outPlane, into: &y) }
+            return [Tensor(shape: outShape, floats: y)]
+        }
+    }
+
+    static func convolve(_ x: [Float], _ w: [Float], batch: Int, channels: Int, outChannels: Int, group: Int,
+                         geometry g: WindowGeometry, into y: inout [Float]) {
+        let cg = channels / group, mg = outChannels / group
+        let patch = cg * g.kH * g.kW, positions = g.outPlane
+        let pointwise = g.kH == 1 && g.kW == 1 && g.sH == 1 && g.sW == 1
+            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        if pointwise {
+            for n in 0..<batch {
+                for gi in 0..<group {
+                    sgemm(transA: false, transB: false, m: mg, n: positions, k: cg, alpha: 1, a: w, aOffset: gi * mg * cg,
+                          lda: cg, b: x, bOffset: (n * channels + gi * cg) * g.inPlane, ldb: positions, beta: 0,
+                          c: &y, cOffset: (n * outChannels + gi * mg) * positions, ldc: positions)
+                }
+            }
+            return
+        }
+        let columns = batch * positions
+        var col = [Float](repeating: 0, count: patch * columns)
+        var product = batch > 1 ? [Float](repeating: 0, count: mg * columns) : []
+        for gi in 0..<group {
+            col.withUnsafeMutableBufferPointer { cp in
+                x.withUnsafeBufferPointer { xp in
+                    for n in 0..<batch {
+                        im2col(xp.baseAddress! + (n * channels + gi * cg) * g.inPlane, channels: cg, geometry: g,
+                               into: cp.baseAddress! + n * positions, rowStride: columns)
+                    }
+                }
+            }
+            if batch == 1 {
+                sgemm(transA: false, transB: false, m: mg, n: positions, k: patch, alpha: 1, a: w, aOffset: gi * mg * patch,
+                      lda: patch, b: col, ldb: positions, beta: 0, c: &y, cOffset: gi * mg * positions, ldc: positions)
+            } else {
+                sgemm(transA: false, transB: false, m: mg, n: columns, k: patch, alpha: 1, a: w, aOffset: gi * mg * patch,
+                      lda: patch, b: col, ldb: columns, beta: 0, c: &product, cOffset: 0, ldc: columns)
+                // product is [mg, N·P]; scatter each image's block to NCHW.
+                product.withUnsafeBufferPointer { pp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        for m in 0..<mg {
+                            for n in 0..<batch {
+                                (yp.baseAddress! + (n * outChannels + gi * mg + m) * positions)
+                                    .update(from: pp.baseAddress! + m * columns + n * positions, count: positions)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the patch matrix of one image: row (c, ki, kj) holds, for each output position, the input
+    /// value under that kernel tap (0 in the padding). Rows are `rowStride` apart.
+    static func im2col(_ x: UnsafePointer<Float>, channels: Int, geometry g: WindowGeometry,
+                       into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+        var row = 0
+        for c in 0..<channels {
+            let plane = x + c * g.inPlane
+            for ki in 0..<g.kH {
+                for kj in 0..<g.kW {
+                    let dst = col + row * rowStride
+                    row += 1
+                    // Output columns whose input column iw = ow·sW − padLeft + kj·dW lies inside [0, inW).
+                    let offset = kj * g.dW - g.padLeft
+                    let owLo = offset >= 0 ? 0 : Swift.min(g.outW, (-offset + g.sW - 1) / g.sW)
+                    let owHi = g.inW - offset <= 0 ? 0 : Swift.min(g.outW, (g.inW - offset + g.sW - 1) / g.sW)
+                    for oh in 0..<g.outH {
+                        let ih = oh * g.sH - g.padTop + ki * g.dH
+                        let out = dst + oh * g.outW
+                        guard ih >= 0 && ih < g.inH && owLo < owHi else {
+                            out.update(repeating: 0, count: g.outW)
+                            continue
+                        }
+                        let src = plane + ih * g.inW + offset
+                        if owLo > 0 { out.update(repeating: 0, count: owLo) }
+                        if g.sW == 1 {
+                            (out + owLo).update(from: src + owLo, count: owHi - owLo)
+                        } else {
+                            for ow in owLo..<owHi { out[ow] = src[ow * g.sW] }
+                        }
+                        if owHi < g.outW { (out + owHi).update(repeating: 0, count: g.outW - owHi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Conv through a linear operator: per image, patches as rows [P, C·kh·kw] → operator → [P, M] → NCHW.
+    static func convolveWithOperator(_ op: any LinearOperator, _ x: [Float], batch: Int, channels: Int,
+                                     geometry g: WindowGeometry, into y: inout [Float]) {
+        let patch = channels * g.kH * g.kW, positions = g.outPlane, m = op.outFeatures
+        var col = [Float](repeating: 0, count: patch * positions)
+        var rows = [Float](repeating: 0, count: patch * positions)
+        var product = [Float](repeating: 0, count: positions * m)
+        for n in 0..<batch {
+            col.withUnsafeMutableBufferPointer { cp in
+                x.withUnsafeBufferPointer { xp in
+                    im2col(xp.baseAddress! + n * channels * g.inPlane, channels: channels, geometry: g,
+                           into: cp.baseAddress!, rowStride: positions)
+                }
+            }
+            rows = transpose2D(col, rows: patch, columns: positions)
+            rows.withUnsafeBufferPointer { rp in
+                product.withUnsafeMutableBufferPointer { pp in
+                    op.apply(rp.baseAddress!, batch: positions, into: pp.baseAddress!)
+                }
+            }
+            y.withUnsafeMutableBufferPointer { yp in
+                let out = yp.baseAddress! + n * m * positions
+                for p in 0..<positions { for o in 0..<m { out[o * positions + p] = product[p * m + o] } }
+            }
+        }
+    }
+
+    /// y[n, c, …] += bias[c] over `planes` images of `plane` positions per channel.
+    static func addChannelBias(_ bias: [Float], planes: Int, plane: Int, into y: inout [Float]) {
+        let channels = bias.count
+        y.withUnsafeMutableBufferPointer { yp in
+            for n in 0..<planes {
+                for c in 0..<channels {
+                    let b = bias[c]
+                    let p = yp.baseAddress! + (n * channels + c) * plane
+                    for i in 0..<plane { p[i] += b }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import SparrowModel
+
+/// MaxPool, AveragePool (1-D and 2-D) and GlobalAveragePool over NC… float tensors.
+extension DenseRuntime {
+    static func maxPool(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(1...1)
+        try context.requireOutputs(1...2)
+        guard context.node.outputs.count < 2 || context.node.outputs[1].isEmpty else {
+            throw RuntimeError("the Indices output of MaxPool is not supported")
+        }
+        guard try context.int("storage_order", default: 0) == 0 else {
+            throw RuntimeError("storage_order 1 is not supported")
+        }
+        let window = try WindowAttributes(context, kernelRequired: true)
+        return poolKernel(window) { x, g, y in
+            for oh in 0..<g.outH {
+                for ow in 0..<g.outW {
+                    var m = -Float.infinity
+                    for ki in 0..<g.kH {
+                        let ih = oh * g.sH - g.padTop + ki * g.dH
+                        guard ih >= 0 && ih < g.inH else { continue }
+                        for kj in 0..<g.kW {
+                            let iw = ow * g.sW - g.padLeft + kj * g.dW
+                            guard iw >= 0 && iw < g.inW else { continue }
+                            let v = x[ih * g.inW + iw]
+                            if v > m || v.isNaN { m = v }
+                        }
+                    }
+                    y[oh * g.outW + ow] = m
+                }
+            }
+        }
+    }
+
+    /// AveragePool: with count_include_pad the divisor counts padded positions (but not the overhang
+    /// ceil_mode adds past the end padding); otherwise only positions inside the input.
+    static func averagePool(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(1...1)
+        try context.requireOutputs(1...1)
+        let window = try WindowAttributes(context, kernelRequired: true, allowDilations: context.opset >= 19)
+        let includePad = try context.int("count_include_pad", default: 0) != 0
+        return poolKernel(window) { x, g, y in
+            for oh in 0..<g.outH {
+                for ow in 0..<g.outW {
+                    var sum: Float = 0, valid = 0, padded = 0
+                    for ki in 0..<g.kH {
+                        let ih = oh * g.sH - g.padTop + ki * g.dH
+                        guard ih >= -g.padTop && ih < g.inH + g.padBottom else { continue }
+                        let rowInside = ih >= 0 && ih < g.inH
+                        for kj in 0..<g.kW {
+                            let iw = ow * g.sW - g.padLeft + kj * g.dW
+                            guard iw >= -g.padLeft && iw < g.inW + g.padRight else { continue }
+                            padded += 1
+                            if rowInside && iw >= 0 && iw < g.inW {
+                                sum += x[ih * g.inW + iw]
+                                valid += 1
+                            }
+                        }
+                    }
+                    let divisor = includePad ? padded : valid
+                    y[oh * g.outW + ow] = divisor > 0 ? sum / Float(divisor) : 0
+                }
+            }
+        }
+    }
+
+    /// Runs `plane` over every (n, c) plane of a 3-D or 4-D float input.
+    static func poolKernel(_ window: WindowAttributes,
+                           _ plane: @escaping @Sendable (UnsafePointer<Float>, WindowGeometry, UnsafeMutablePointer<Float>) -> Void) -> Kernel {
+        return { args in
+            let x = try args.required(0, "X")
+            let xv = try x.requireFloats("X")
+            guard x.rank == 3 || x.rank == 4 else { throw RuntimeError("X must be 3-D or 4-D (N, C, spatial…), has shape \(x.shape)") }
+            let g = try window.resolve(spatial: Array(x.shape[2...]))
+            let planes = x.shape[0] * x.shape[1]
+            let outShape = x.rank == 3 ? [x.shape[0], x.shape[1], g.outW] : [x.shape[0], x.shape[1], g.outH, g.outW]
+            var y = [Float](repeating: 0, count: try Tensor.checkedCount(outShape))
+            if !y.isEmpty && !xv.isEmpty {
+                xv.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        for i in 0..<planes {
+                            plane(xp.baseAddress! + i * g.inPlane, g, yp.baseAddress! + i * g.outPlane)
+                        }
+                    }
+                }
+            }
+            return [Tensor(shape: outShape, floats: y)]
+        }
+    }
+
+    static func globalAveragePool(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(1...1)
+        try context.requireOutputs(1...1)
+        return { args in
+            let x = try args.required(0, "X")
+            let xv = try x.requireFloats("X")
+            guard x.rank >= 3 else { throw RuntimeError("X must have spatial dims, has shape \(x.shape)") }
+            let planes = x.shape[0] * x.shape[1]
+            let size = x.shape[2...].reduce(1, *)
+            var y = [Float](repeating: 0, count: planes)
+            if size > 0 {
+                xv.withUnsafeBufferPointer { xp in
+                    for i in 0..<planes {
+                        var s: Float = 0
+                        for j in 0..<size { s += xp[i * size + j] }
+                        y[i] = s / Float(size)
+                    }
+                }
+            } else {
+                for i in 0..<planes { y[i] = .nan }
+            }
+            return [Tensor(shape: Array(x.shape[..<2]) + [Int](repeating: 1, count: x.rank - 2), floats: y)]
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// SparrowInference module. See Package.swift for the dependency direction.

@@ -1,0 +1,200 @@
+import Dispatch
+
+extension SparseLinearLayer {
+    /// y[b·out + o] = Σ_i W[o][i]·x[b·in + i] for b in 0..<batch, computed on the packed form.
+    /// Batch 1 visits only the columns whose activation is non-zero; larger batches run sparse × dense
+    /// over blocks of up to 64 samples.
+    public func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        guard batch > 0 else { return }
+        if batch == 1 {
+            applySingle(x, into: y)
+        } else {
+            applyBatched(x, batch: batch, into: y)
+        }
+    }
+
+    /// Runs `body` once per slice: on worker threads when the work pays for the hand-off (a
+    /// concurrentPerform costs a few microseconds), otherwise in turn on the calling thread.
+    func forEachSlice(work: Int, _ body: (Slice) -> Void) {
+        if threads == 1 || work < minimumParallelWork {
+            for s in slices { body(s) }
+        } else {
+            let slices = self.slices
+            // Each slice writes only its own accumulator and its own output rows, so handing the
+            // (non-Sendable, pointer-capturing) body to the workers is race-free.
+            withoutActuallyEscaping(body) { body in
+                let shared = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: slices.count) { shared.value(slices[$0]) }
+            }
+        }
+    }
+
+    // MARK: batch 1: skip zero activations
+
+    func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let n = inFeatures
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
+                // Gather the non-zero activations once; every slice walks the same columns.
+                var active = 0
+                for i in 0..<n where x[i] != 0 {
+                    index[active] = Int32(truncatingIfNeeded: i)
+                    value[active] = x[i]
+                    active += 1
+                }
+                let index = UnsafePointer(index.baseAddress!)
+                let value = UnsafePointer(value.baseAddress!)
+                let table = UnsafePointer(self.table)
+                let (codeBits, wordBytes, threads) = (self.codeBits, self.wordBytes, self.threads)
+                forEachSlice(work: storedWordCount / n * active) { s in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: s.localRows) { acc in
+                        let acc = acc.baseAddress!
+                        acc.initialize(repeating: 0, count: s.localRows)
+                        if wordBytes == 1 {
+                            Self.accumulateColumns(s, UInt8.self, codeBits: codeBits, table: table,
+                                                   index: index, value: value, count: active, into: acc)
+                        } else {
+                            Self.accumulateColumns(s, UInt16.self, codeBits: codeBits, table: table,
+                                                   index: index, value: value, count: active, into: acc)
+                        }
+                        for r in 0..<s.localRows { y[s.thread + r * threads] = acc[r] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words, advancing the row
+    /// by gap + 1 and adding codebook[code]·a_j into the slice's accumulator.
+    @inline(__always)
+    static func accumulateColumns<W: FixedWidthInteger & UnsignedInteger>(
+        _ s: Slice, _: W.Type, codeBits: Int, table: UnsafePointer<Float>,
+        index: UnsafePointer<Int32>, value: UnsafePointer<Float>, count: Int, into acc: UnsafeMutablePointer<Float>
+    ) {
+        let words = UnsafePointer(s.words.assumingMemoryBound(to: W.self))
+        let start = UnsafePointer(s.columnStart)
+        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
+        let shift = W(truncatingIfNeeded: codeBits)
+        for k in 0..<count {
+            let j = Int(index[k])
+            let a = value[k]
+            var p = Int(start[j])
+            let end = Int(start[j &+ 1])
+            var r = -1
+            while p < end {
+                let w = words[p]
+                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                acc[r] += table[Int(truncatingIfNeeded: w & mask)] * a
+                p &+= 1
+            }
+        }
+    }
+
+    // MARK: batch > 1: sparse × dense
+
+    /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
+    static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
+
+    func applyBatched(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        let n = inFeatures
+        let lanes = Self.lanes(forBatch: batch)
+        let blocks = (batch + lanes - 1) / lanes
+        // x transposed per block: column j of block k is `lanes` contiguous floats, zero-padded.
+        let xT = UnsafeMutablePointer<Float>.allocate(capacity: blocks * n * lanes)
+        defer { xT.deallocate() }
+        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
+        defer { activeColumn.deallocate() }
+        Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT, active: activeColumn)
+
+        let table = UnsafePointer(self.table)
+        let xTc = UnsafePointer(xT)
+        let activeC = UnsafePointer(activeColumn)
+        let (codeBits, wordBytes, threads, out) = (self.codeBits, self.wordBytes, self.threads, self.outFeatures)
+        forEachSlice(work: storedWordCount * batch) { s in
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.localRows * lanes))
+            defer { acc.deallocate() }
+            for k in 0..<blocks {
+                acc.initialize(repeating: 0, count: s.localRows * lanes)
+                if wordBytes == 1 {
+                    Self.accumulateBlock(s, UInt8.self, codeBits: codeBits, table: table, lanes: lanes,
+                                         xT: xTc + k * n * lanes, active: activeC + k * n, columns: n, into: acc)
+                } else {
+                    Self.accumulateBlock(s, UInt16.self, codeBits: codeBits, table: table, lanes: lanes,
+                                         xT: xTc + k * n * lanes, active: activeC + k * n, columns: n, into: acc)
+                }
+                for b in 0..<min(lanes, batch - k * lanes) {
+                    let yb = y + (k * lanes + b) * out + s.thread
+                    for r in 0..<s.localRows { yb[r * threads] = acc[r * lanes + b] }
+                }
+            }
+        }
+    }
+
+    /// Blocked transpose of x (batch × features, row-major) into per-block column-major tiles; a
+    /// column is active when any sample of the block has a non-zero there.
+    static func transpose(_ x: UnsafePointer<Float>, batch: Int, features n: Int, lanes: Int,
+                          into xT: UnsafeMutablePointer<Float>, active: UnsafeMutablePointer<Bool>) {
+        let blocks = (batch + lanes - 1) / lanes
+        let tile = 64
+        for k in 0..<blocks {
+            let base = xT + k * n * lanes
+            for i0 in stride(from: 0, to: n, by: tile) {
+                let i1 = min(n, i0 + tile)
+                for b in 0..<lanes {
+                    let sample = k * lanes + b
+                    if sample < batch {
+                        let row = x + sample * n
+                        for i in i0..<i1 { base[i * lanes + b] = row[i] }
+                    } else {
+                        for i in i0..<i1 { base[i * lanes + b] = 0 }
+                    }
+                }
+            }
+            for i in 0..<n {
+                var any = false
+                for b in 0..<lanes where base[i * lanes + b] != 0 { any = true }
+                active[k * n + i] = any
+            }
+        }
+    }
+
+    /// Per stored word, one axpy of `lanes` floats: acc[row] += codebook[code]·xT[column].
+    @inline(__always)
+    static func accumulateBlock<W: FixedWidthInteger & UnsignedInteger>(
+        _ s: Slice, _: W.Type, codeBits: Int, table: UnsafePointer<Float>, lanes: Int,
+        xT: UnsafePointer<Float>, active: UnsafePointer<Bool>, columns: Int, into acc: UnsafeMutablePointer<Float>
+    ) {
+        let words = UnsafePointer(s.words.assumingMemoryBound(to: W.self))
+        let start = UnsafePointer(s.columnStart)
+        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
+        let shift = W(truncatingIfNeeded: codeBits)
+        let accRaw = UnsafeMutableRawPointer(acc)
+        let vectors = lanes / 16
+        for j in 0..<columns where active[j] {
+            let xRaw = UnsafeRawPointer(xT + j * lanes)
+            var p = Int(start[j])
+            let end = Int(start[j &+ 1])
+            var r = -1
+            while p < end {
+                let w = words[p]
+                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                let weight = SIMD16<Float>(repeating: table[Int(truncatingIfNeeded: w & mask)])
+                let rowRaw = accRaw + r &* lanes &* 4
+                for v in 0..<vectors {
+                    let o = v &* 64
+                    let sum = rowRaw.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+                        + weight * xRaw.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+                    rowRaw.storeBytes(of: sum, toByteOffset: o, as: SIMD16<Float>.self)
+                }
+                p &+= 1
+            }
+        }
+    }
+}
+
+/// Carries a value the compiler cannot prove Sendable across a concurrentPerform whose iterations
+/// touch disjoint memory.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,87 @@
+import SparrowCompression
+import SparrowInference
+import SparrowModel
+
+/// A model version ready to answer inference requests: its graph compiled into a runtime.
+///
+/// Built once per version and shared by every request thread (`DenseRuntime.run` is reentrant).
+public final class ServableModel: Sendable {
+    public let inputs: [TensorSpec]
+    public let outputs: [TensorSpec]
+    public let parameters: Int
+    let runtime: DenseRuntime
+    let inputInfo: [ValueInfo]
+
+    /// Parses and validates ONNX bytes; every op must be one the runtime executes.
+    public convenience init(onnx bytes: [UInt8]) throws {
+        let model = try ONNXModel(serializedBytes: bytes)
+        try self.init(graph: model.graph)
+    }
+
+    /// Loads a `.sparrow` artifact: its graph with the compressed layers decoded.
+    public convenience init(artifact bytes: [UInt8]) throws {
+        let artifact = try Artifact(bytes: bytes)
+        let model = try ONNXModel(serializedBytes: artifact.graphBytes,
+                                  restoringInitializers: try artifact.decodedInitializers())
+        try self.init(graph: model.graph)
+    }
+
+    public init(graph: Graph) throws {
+        runtime = try DenseRuntime(graph: graph)
+        inputInfo = graph.inputs
+        inputs = graph.inputs.map(ServableModel.spec)
+        outputs = graph.outputs.map(ServableModel.spec)
+        parameters = graph.parameterCount
+    }
+
+    static func spec(_ info: ValueInfo) -> TensorSpec {
+        TensorSpec(name: info.name, datatype: info.dataType.rawValue, shape: info.shape.map { dim in
+            if case .fixed(let n) = dim { return n }
+            return -1
+        })
+    }
+
+    /// Runs one request: inputs are checked against the declared names, types and fixed dimensions.
+    public func infer(_ request: InferenceRequest) throws(InferenceError) -> [InferenceOutput] {
+        var feed: [String: Tensor] = [:]
+        for input in request.inputs {
+            guard let declared = inputInfo.first(where: { $0.name == input.name }) else {
+                throw .invalid("unexpected input '\(input.name)'; the model takes \(inputs.map(\.name))")
+            }
+            guard declared.dataType == input.tensor.dataType else {
+                throw .invalid("input '\(input.name)' must be \(declared.dataType.rawValue), got \(input.tensor.dataType.rawValue)")
+            }
+            let shape = input.tensor.shape
+            let matches = shape.count == declared.shape.count && zip(shape, declared.shape).allSatisfy { got, want in
+                if case .fixed(let n) = want { return n == got }
+                return true
+            }
+            guard matches else {
+                throw .invalid("input '\(input.name)' has shape \(shape); the model expects \(ServableModel.spec(declared).shape)")
+            }
+            feed[input.name] = input.tensor
+        }
+        if let missing = inputInfo.first(where: { feed[$0.name] == nil }) {
+            throw .invalid("missing input '\(missing.name)'")
+        }
+        let wanted: [String]
+        if let requested = request.outputs {
+            for output in requested where !outputs.contains(where: { $0.name == output.name }) {
+                throw .invalid("unknown output '\(output.name)'; the model has \(outputs.map(\.name))")
+            }
+            wanted = requested.map(\.name)
+        } else {
+            wanted = outputs.map(\.name)
+        }
+        let results: [String: Tensor]
+        do {
+            results = try runtime.run(feed)
+        } catch {
+            throw .invalid("inference failed: \(error)")
+        }
+        return try wanted.map { (name) throws(InferenceError) -> InferenceOutput in
+            guard let tensor = results[name] else { throw InferenceError(.internalError, "the model produced no output '\(name)'") }
+            return InferenceOutput(name: name, tensor: tensor, binary: request.wantsBinary(name))
+        }
+    }
+}

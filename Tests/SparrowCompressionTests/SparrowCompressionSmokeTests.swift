@@ -1,4 +1,0 @@
-import Testing
-import SparrowCompression
-
-@Test func moduleLinks() { #expect(Bool(true)) }

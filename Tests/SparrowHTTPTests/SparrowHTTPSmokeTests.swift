@@ -1,4 +1,0 @@
-import Testing
-import SparrowHTTP
-
-@Test func moduleLinks() { #expect(Bool(true)) }

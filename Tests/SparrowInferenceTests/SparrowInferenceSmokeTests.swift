@@ -1,4 +1,0 @@
-import Testing
-import SparrowInference
-
-@Test func moduleLinks() { #expect(Bool(true)) }

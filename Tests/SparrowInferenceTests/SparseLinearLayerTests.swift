@@ -1,0 +1,152 @@
+import Testing
+import SparrowInference
+
+/// Dense reference: expand the entries into a dense matrix (test-only) and run the textbook loop.
+private func denseReference(_ m: SparseMatrix, _ x: [Float], batch: Int) -> [Float] {
+    var w = [Float](repeating: 0, count: m.outFeatures * m.inFeatures)
+    for e in m.entries { w[Int(e.row) * m.inFeatures + Int(e.column)] = m.codebook[Int(e.code)] }
+    var y = [Float](repeating: 0, count: batch * m.outFeatures)
+    for b in 0..<batch {
+        for o in 0..<m.outFeatures {
+            var s: Float = 0
+            for i in 0..<m.inFeatures { s += w[o * m.inFeatures + i] * x[b * m.inFeatures + i] }
+            y[b * m.outFeatures + o] = s
+        }
+    }
+    return y
+}
+
+/// Runs the packed layer, starting from garbage in y so that every output must be written.
+private func run(_ layer: SparseLinearLayer, _ x: [Float], batch: Int) -> [Float] {
+    var y = [Float](repeating: .nan, count: batch * layer.outFeatures)
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in layer.apply(xp.baseAddress!, batch: batch, into: yp.baseAddress!) }
+    }
+    return y
+}
+
+private func activations(count: Int, density: Double, seed: UInt64) -> [Float] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in
+        Double(rng.next() % 1000) / 1000 < density ? Float(rng.next() % 2000) / 1000 - 1 : 0
+    }
+}
+
+private func expectClose(_ a: [Float], _ b: [Float], _ note: Comment? = nil) {
+    #expect(a.count == b.count)
+    var worst: Float = 0
+    for (u, v) in zip(a, b) { worst = max(worst, abs(u - v) / max(1, abs(v))) }
+    #expect(worst <= 1e-5, note)
+}
+
+struct SparseLinearLayerTests {
+    @Test(arguments: [(1, 37), (37, 1), (1, 1), (5, 9), (64, 48), (301, 129)])
+    func matchesDenseAcrossShapesDensitiesThreadsBatches(shape: (Int, Int)) throws {
+        let (out, inp) = shape
+        let codebook = SparseMatrix.sharedWeights(bits: 4)
+        for (d, density) in [0.0, 0.04, 0.3, 1.0].enumerated() {
+            let m = try SparseMatrix.random(outFeatures: out, inFeatures: inp, density: density,
+                                            codebook: codebook, seed: UInt64(out * 1000 + inp * 10 + d))
+            for threads in 1...4 {
+                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+                for batch in [1, 3, 17, 64, 130] {
+                    let x = activations(count: batch * inp, density: 0.4, seed: UInt64(batch))
+                    expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
+                                "\(out)×\(inp) density \(density) threads \(threads) batch \(batch)")
+                }
+            }
+        }
+    }
+
+    @Test func referenceLoopMatchesDense() throws {
+        let m = try SparseMatrix.random(outFeatures: 23, inFeatures: 31, density: 0.2,
+                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: 7)
+        let x = activations(count: 4 * 31, density: 0.5, seed: 8)
+        var y = [Float](repeating: .nan, count: 4 * 23)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { m.referenceApply(xp.baseAddress!, batch: 4, into: $0.baseAddress!) }
+        }
+        expectClose(y, denseReference(m, x, batch: 4))
+    }
+
+    @Test func emptyRowsAndColumnsAndZeroActivations() throws {
+        // Rows 0, 2, 5 and columns 1, 3 hold nothing.
+        let entries = [(1, 0, 3), (3, 0, 9), (4, 2, 1), (1, 4, 15), (3, 4, 2), (4, 4, 8)]
+            .map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
+        let m = try SparseMatrix(outFeatures: 6, inFeatures: 5, codebook: SparseMatrix.sharedWeights(bits: 4),
+                                 entries: entries)
+        for threads in 1...4 {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+            for batch in [1, 20] {
+                let x = activations(count: batch * 5, density: 0.7, seed: 3)
+                expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch))
+                let zeros = [Float](repeating: 0, count: batch * 5)
+                #expect(run(layer, zeros, batch: batch) == [Float](repeating: 0, count: batch * 6))
+            }
+        }
+    }
+
+    @Test func longGapsAreBridgedWithFillers() throws {
+        // One byte holds a 4-bit code and a 4-bit gap, so a run of 999 zero rows needs 62 fillers;
+        // the dense run in column 0 keeps bytes cheaper than 16-bit words overall.
+        let entries = (stride(from: 0, to: 1000, by: 3).map { ($0, 0, 1 + $0 % 15) }
+            + [(1999, 0, 7), (999, 1, 2), (1999, 1, 3)])
+            .map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
+        let m = try SparseMatrix(outFeatures: 2000, inFeatures: 2, codebook: SparseMatrix.sharedWeights(bits: 4),
+                                 entries: entries)
+        let layer = try SparseLinearLayer(m, threads: 1)
+        #expect(layer.wordBytes == 1 && layer.codeBits == 4 && layer.gapBits == 4)
+        #expect(layer.nonZeroCount == 337)
+        #expect(layer.fillerCount == 3 * 62)
+        let x: [Float] = [0.5, -2]
+        expectClose(run(layer, x, batch: 1), denseReference(m, x, batch: 1))
+        let xb = activations(count: 2 * 33, density: 0.8, seed: 5)
+        expectClose(run(layer, xb, batch: 33), denseReference(m, xb, batch: 33))
+    }
+
+    @Test func wideCodebooksUseSixteenBitWords() throws {
+        // 256 non-zero shared weights plus the filler's zero need 9 bits of code.
+        let codebook = (0..<256).map { Float($0 + 1) / 256 }
+        let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 40, density: 0.01, codebook: codebook, seed: 11)
+        for threads in [1, 3] {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+            #expect(layer.wordBytes == 2 && layer.codeBits == 9 && layer.gapBits == 7)
+            #expect(layer.fillerCount > 0)
+            for batch in [1, 5] {
+                let x = activations(count: batch * 40, density: 0.5, seed: 2)
+                expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch))
+            }
+        }
+    }
+
+    @Test func zeroWeightEntriesAreDropped() throws {
+        let codebook: [Float] = [0.25, 0, -1]
+        let entries = [(0, 0, 1), (1, 0, 0), (2, 1, 2), (0, 1, 1)]
+            .map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
+        let m = try SparseMatrix(outFeatures: 3, inFeatures: 2, codebook: codebook, entries: entries)
+        let layer = try SparseLinearLayer(m, threads: 2)
+        #expect(layer.nonZeroCount == 2)
+        #expect(run(layer, [2, 3], batch: 1) == [0, 0.5, -3])
+    }
+
+    @Test func invalidInputIsATypedError() throws {
+        let cb = SparseMatrix.sharedWeights(bits: 2)
+        #expect(throws: SparseEngineError.entryOutOfRange(row: 3, column: 0, outFeatures: 3, inFeatures: 2)) {
+            try SparseMatrix(outFeatures: 3, inFeatures: 2, codebook: cb, entries: [.init(row: 3, column: 0, code: 1)])
+        }
+        #expect(throws: SparseEngineError.codeOutOfRange(code: 4, codebookCount: 4)) {
+            try SparseMatrix(outFeatures: 3, inFeatures: 2, codebook: cb, entries: [.init(row: 0, column: 0, code: 4)])
+        }
+        #expect(throws: SparseEngineError.invalidShape(outFeatures: 0, inFeatures: 2)) {
+            try SparseMatrix(outFeatures: 0, inFeatures: 2, codebook: cb, entries: [])
+        }
+        #expect(throws: SparseEngineError.emptyCodebook) {
+            try SparseMatrix(outFeatures: 1, inFeatures: 1, codebook: [], entries: [])
+        }
+        let dup = try SparseMatrix(outFeatures: 5, inFeatures: 2, codebook: cb,
+                                   entries: [.init(row: 4, column: 1, code: 1), .init(row: 4, column: 1, code: 2)])
+        #expect(throws: SparseEngineError.duplicateEntry(row: 4, column: 1)) { try SparseLinearLayer(dup, threads: 3) }
+        let ok = try SparseMatrix(outFeatures: 1, inFeatures: 1, codebook: cb, entries: [])
+        #expect(throws: SparseEngineError.invalidThreadCount(0)) { try SparseLinearLayer(ok, threads: 0) }
+    }
+}

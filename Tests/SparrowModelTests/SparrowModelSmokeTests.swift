@@ -1,4 +1,0 @@
-import Testing
-import SparrowModel
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-import SparrowService
-
-@Test func moduleLinks() { #expect(Bool(true)) }
