@@ -111,6 +111,8 @@
     models: () => get("/v1/models"),
     model: (id) => get(`/v1/models/${enc(id)}`),
     deleteModel: (id) => del(`/v1/models/${enc(id)}`),
+    // Weight layers of the upload (name = initializer, kind, op, shape, params, compressible).
+    layers: (id) => get(`/v1/models/${enc(id)}/layers`).then((x) => api.list(x, "layers")),
     uploadModel: (name, file, p) => upload(`/v1/models?name=${enc(name)}`, file, p),
     datasets: () => get("/v1/datasets"),
     dataset: (id) => get(`/v1/datasets/${enc(id)}`),

@@ -23,7 +23,7 @@
 
   async function compressView(view, modelId) {
     const [model, sets] = await Promise.all([api.model(modelId), api.datasets().then((x) => api.list(x, "datasets")).catch(() => [])]);
-    const layers = model.layers || [];
+    const layers = (model.layers || await api.layers(modelId).catch(() => [])).filter((l) => l.compressible !== false);
     const f = {
       sparsity: num("sparsity", DEFAULTS.sparsity, { min: 0, max: 0.999, step: 0.01, required: true }),
       threshold: num("threshold_std", "", { min: 0, step: 0.05, placeholder: "off" }),

@@ -80,14 +80,14 @@
     const jobs = api.list(await api.jobs().catch(() => []), "jobs").filter((j) => j.model_id === model.id);
     const rows = [{ version: model.version ?? 1, kind: "dense", size_bytes: model.size_bytes, created_at: model.created_at }];
     jobs.filter((j) => j.status === "succeeded" && j.artifact_id).forEach((j) => rows.push({
-      version: j.version ?? (j.report && j.report.version) ?? null, kind: "compressed", artifact_id: j.artifact_id, job_id: j.id,
+      version: j.version ?? null, kind: "sparse", artifact_id: j.artifact_id, job_id: j.id,
       size_bytes: j.report && j.report.compressed_bytes, created_at: j.finished_at }));
     return rows;
   }
 
   async function modelView(view, id) {
     const m = await api.model(id);
-    const layers = m.layers || [];
+    const layers = m.layers || await api.layers(id).catch(() => []);
     const versions = await versionsOf(m);
     const del = h("button.danger", { type: "button" }, "Delete model");
     del.addEventListener("click", async () => {
@@ -105,15 +105,18 @@
       h("div.grid-2", h("section.card", h("h2", "Inputs"), ioTable("Inputs", m.inputs)),
         h("section.card", h("h2", "Outputs"), ioTable("Outputs", m.outputs))),
       h("section.card", h("h2", "Layers"),
-        layers.length ? table(["Layer", "Kind", "Weight shape", "Parameters"], layers.map((l) => h("tr",
-          h("th", { scope: "row" }, h("code", l.name)), h("td", l.kind || l.op || l.op_type || "—"),
-          h("td", S.shape(l.shape)), h("td.num", S.int(l.params ?? l.parameters)))), { caption: `${layers.length} layers with weights`, className: "layers" })
+        layers.length ? table(["Weight", "Kind", "Node", "Shape", "Parameters"], layers.map((l) => h("tr",
+          h("th", { scope: "row" }, h("code", l.name)),
+          h("td", [l.kind || "—", l.compressible === false ? h("small.muted", " (stays dense)") : null]),
+          h("td", l.node ? [h("code", l.node), l.op ? ` · ${l.op}` : ""] : (l.op || "—")),
+          h("td", S.shape(l.shape)), h("td.num", S.int(l.params ?? l.parameters)))),
+          { caption: `${layers.length} weight tensors of Gemm, MatMul and Conv nodes`, className: "layers" })
           : h("p.muted", "The server did not list this model's layers.")),
       h("section.card", h("h2", "Versions"),
         table(["Version", "Kind", "Size", "Created", ""], versions.map((v) => h("tr",
-          h("th", { scope: "row" }, v.version ?? "—"), h("td", v.kind || (v.artifact_id ? "compressed" : "dense")),
+          h("th", { scope: "row" }, v.version ?? "—"), h("td", v.kind || (v.artifact_id ? "sparse" : "dense")),
           h("td.num", S.bytes(v.size_bytes)), h("td", S.when(v.created_at)),
-          h("td", v.artifact_id ? h("a", { href: `#/artifacts/${v.artifact_id}` }, "Report") : null))), { caption: "Version 1 is the dense upload" })));
+          h("td", v.artifact_id ? h("a", { href: `#/artifacts/${v.artifact_id}` }, "Report") : null))), { caption: "Version 1 is the dense upload; each compression adds a sparse version" })));
   }
 
   async function datasetsView(view) {

@@ -42,8 +42,9 @@ def weight_layers(model: onnx.ModelProto) -> list[dict]:
     for node in model.graph.node:
         if node.op_type in ("Gemm", "MatMul", "Conv") and len(node.input) > 1 and node.input[1] in inits:
             w = inits[node.input[1]]
-            out.append({"name": node.name or node.input[1], "kind": "conv" if node.op_type == "Conv" else "fc",
-                        "initializer": w.name, "shape": list(w.dims), "params": int(np.prod(w.dims))})
+            out.append({"name": w.name, "kind": "conv" if node.op_type == "Conv" else "fc", "node": node.name,
+                        "op": node.op_type, "initializer": w.name, "shape": list(w.dims), "params": int(np.prod(w.dims)),
+                        "compressible": int(np.prod(w.dims)) >= 256})
     return out
 
 
@@ -196,6 +197,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"ready": True})
         if p == ["v1", "models"]:
             return self.send(200, {"models": [m["public"] for m in MODELS.values()]})
+        if len(p) == 4 and p[:2] == ["v1", "models"] and p[3] == "layers":
+            m = MODELS.get(p[2])
+            return self.send(200, {"layers": m["layers"]}) if m else self.error(404, f"no model {p[2]}")
         if len(p) == 3 and p[:2] == ["v1", "models"]:
             m = MODELS.get(p[2])
             return self.send(200, m["public"]) if m else self.error(404, f"no model {p[2]}")
@@ -271,10 +275,10 @@ class Handler(BaseHTTPRequestHandler):
             layers = weight_layers(proto)
             pub = {"id": mid, "name": q.get("name", ["model"])[0], "version": 1, "size_bytes": len(data),
                    "sha256": hashlib.sha256(data).hexdigest(), "parameters": sum(int(np.prod(i.dims)) for i in proto.graph.initializer),
-                   "inputs": io_info(proto.graph.input), "outputs": io_info(proto.graph.output), "created_at": now(),
-                   "layers": [{k: l[k] for k in ("name", "kind", "shape", "params")} for l in layers]}
+                   "inputs": io_info(proto.graph.input), "outputs": io_info(proto.graph.output), "created_at": now()}
             BLOBS[mid] = data
-            MODELS[mid] = {"id": mid, "public": pub, "versions_n": 1, "compressed": {}}
+            MODELS[mid] = {"id": mid, "public": pub, "versions_n": 1, "compressed": {},
+                           "layers": [{k: l[k] for k in ("name", "kind", "node", "op", "shape", "params", "compressible")} for l in layers]}
             return self.send(201, pub)
         if p == ["v1", "datasets"]:
             try:

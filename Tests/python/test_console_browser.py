@@ -63,7 +63,7 @@ def walk(driver, base: str, files, out: Path) -> None:
     j = cb.Journey(driver, base, out)
     model_id = j.upload_model(model, "lenet")
     layers = driver.find_elements(cb.By.CSS_SELECTOR, "table.layers tbody tr")
-    assert [r.text.split()[0] for r in layers] == ["fc1", "fc2", "fc3"]
+    assert [r.text.split()[0] for r in layers] == ["fc1.weight", "fc2.weight", "fc3.weight"]
     j.upload_dataset(data, "mnist-test")
     j.compress(model_id, "mnist-test (2,000 samples)", epochs=1)
     time.sleep(1)
@@ -98,9 +98,9 @@ def test_journey_contract_stub(driver, files, stub):
     driver.back()  # back to the report from the try page
     cb.WebDriverWait(driver, 10).until(lambda d: d.find_elements(cb.By.CSS_SELECTOR, "svg.svg-hist"))
     select = cb.Select(driver.find_element(cb.By.ID, "hist-layer"))
-    assert [o.text for o in select.options] == ["fc1", "fc2", "fc3"]
-    select.select_by_visible_text("fc3")
-    assert "fc3" in driver.find_element(cb.By.CSS_SELECTOR, ".hist-box figcaption").text
+    assert [o.text for o in select.options] == ["fc1.weight", "fc2.weight", "fc3.weight"]
+    select.select_by_visible_text("fc3.weight")
+    assert "fc3.weight" in driver.find_element(cb.By.CSS_SELECTOR, ".hist-box figcaption").text
 
 
 def test_api_key_and_plain_errors(driver, files):
