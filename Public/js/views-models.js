@@ -45,8 +45,8 @@
     return form;
   }
 
-  function table(headers, rows, { caption, className } = {}) {
-    return h("div.table-wrap", h("table" + (className ? "." + className : ""),
+  function table(headers, rows, { caption, className, label } = {}) {
+    return h("div.table-wrap", h("table" + (className ? "." + className : ""), { "aria-label": label },
       caption ? h("caption", caption) : null,
       h("thead", h("tr", headers.map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", rows.length ? rows : h("tr", h("td.muted", { colspan: headers.length }, "Nothing yet.")))));
@@ -71,7 +71,7 @@
 
   function ioTable(title, values) {
     return table(["Name", "Type", "Shape"], (values || []).map((v) => h("tr",
-      h("th", { scope: "row" }, h("code", v.name)), h("td", v.datatype || v.type || "—"), h("td", S.shape(v.shape)))), { caption: title });
+      h("th", { scope: "row" }, h("code", v.name)), h("td", v.datatype || v.type || "—"), h("td", S.shape(v.shape)))), { label: title });
   }
 
   // Versions: 1 is the dense upload; each finished compression job adds one (its artifact).
