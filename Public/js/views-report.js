@@ -52,7 +52,8 @@
   }
 
   async function modelOf(report, artifactId) {
-    const id = report.model_id || (report.model && report.model.id);
+    const meta = await api.get(`/v1/artifacts/${encodeURIComponent(artifactId)}/meta`).catch(() => null);
+    const id = (meta && meta.model_id) || report.model_id || (report.model && report.model.id);
     if (id) return api.model(id).catch(() => null);
     const jobs = api.list(await api.jobs().catch(() => []), "jobs");
     const job = jobs.find((j) => j.artifact_id === artifactId);

@@ -242,6 +242,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, a["report"])
             if sub == "histograms":
                 return self.send(200, a["histograms"])
+            if sub == "meta":
+                return self.send(200, {"id": p[2], "model_id": a["model_id"]})
             return self.send(200, a["onnx"], "application/octet-stream")
         if len(p) == 3 and p[:2] == ["v2", "models"]:
             m = next((m for m in MODELS.values() if m["public"]["name"] == p[2]), None)
