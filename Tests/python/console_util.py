@@ -123,15 +123,24 @@ def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float =
 
 
 def start_server(data_dir: Path, log_path: Path, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+    """The real `sparrow serve` on a free loopback port (it prints "PORT n"), serving Public/."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
-    proc = subprocess.Popen([str(sparrow_bin()), "serve", "--port", str(port), "--data-dir", str(data_dir), *(extra or [])],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
-    except Exception:
+    proc = subprocess.Popen([str(sparrow_bin()), "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir),
+                             "--public-dir", str(ROOT / "Public"), *(extra or [])],
+                            stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
+    deadline = time.time() + 30
+    port = None
+    while time.time() < deadline and port is None:
+        line = proc.stdout.readline()
+        if line.startswith(b"PORT "):
+            port = int(line.split()[1])
+        elif not line and proc.poll() is not None:
+            break
+    if port is None:
         proc.terminate()
         proc.wait(5)
-        raise
+        raise RuntimeError(f"sparrow serve did not start; see {log_path}")
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, proc)
     return proc, base
