@@ -42,6 +42,9 @@ let package = Package(
                                          "SparrowTraining", "SparrowService", "SparrowHTTP", "COpenSSL",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
+        // Timing driver for benchmarks/dense_runtime_vs_onnxruntime.py (not part of the product).
+        .executableTarget(name: "DenseRuntimeBenchmark", dependencies: ["SparrowInference", "SparrowModel"],
+                          path: "benchmarks/DenseRuntimeBenchmark"),
 
         .testTarget(name: "SparrowModelTests", dependencies: ["SparrowModel"]),
         .testTarget(name: "SparrowCompressionTests", dependencies: ["SparrowCompression", "SparrowModel"]),

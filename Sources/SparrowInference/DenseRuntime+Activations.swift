@@ -18,7 +18,7 @@ extension DenseRuntime {
 
     static func relu(_ context: CompileContext) throws -> Kernel {
         try context.requireInputs(1...1)
-        return unaryFloat { v in for i in v.indices where v[i] < 0 { v[i] = 0 } }
+        return unaryFloat { v in for i in v.indices { v[i] = v[i] < 0 ? 0 : v[i] } }
     }
 
     static func leakyRelu(_ context: CompileContext) throws -> Kernel {

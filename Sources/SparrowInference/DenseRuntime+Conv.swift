@@ -85,8 +85,8 @@ extension DenseRuntime {
             return
         }
         let columns = batch * positions
-        var col = [Float](repeating: 0, count: patch * columns)
-        var product = batch > 1 ? [Float](repeating: 0, count: mg * columns) : []
+        var col = scratchFloats(patch * columns)
+        var product = batch > 1 ? scratchFloats(mg * columns) : []
         for gi in 0..<group {
             col.withUnsafeMutableBufferPointer { cp in
                 x.withUnsafeBufferPointer { xp in

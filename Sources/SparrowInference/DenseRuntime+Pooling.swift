@@ -13,23 +13,52 @@ extension DenseRuntime {
         }
         let window = try WindowAttributes(context, kernelRequired: true)
         return poolKernel(window) { x, g, y in
+            // Windows wholly inside the input (rows ohLo..<ohHi, columns owLo..<owHi) skip bounds checks.
+            let (ohLo, ohHi) = insideRange(out: g.outH, stride: g.sH, pad: g.padTop, extent: (g.kH - 1) * g.dH + 1, size: g.inH)
+            let (owLo, owHi) = insideRange(out: g.outW, stride: g.sW, pad: g.padLeft, extent: (g.kW - 1) * g.dW + 1, size: g.inW)
             for oh in 0..<g.outH {
                 for ow in 0..<g.outW {
+                    let inside = oh >= ohLo && oh < ohHi && ow >= owLo && ow < owHi
+                    if inside && g.kH == 2 && g.kW == 2 && g.dH == 1 && g.dW == 1 {
+                        let p = x + (oh * g.sH - g.padTop) * g.inW + (ow * g.sW - g.padLeft)
+                        y[oh * g.outW + ow] = maxNaN(maxNaN(p[0], p[1]), maxNaN(p[g.inW], p[g.inW + 1]))
+                        continue
+                    }
                     var m = -Float.infinity
+                    if inside {
+                        let p = x + (oh * g.sH - g.padTop) * g.inW + (ow * g.sW - g.padLeft)
+                        for ki in 0..<g.kH {
+                            for kj in 0..<g.kW { m = maxNaN(m, p[ki * g.dH * g.inW + kj * g.dW]) }
+                        }
+                        y[oh * g.outW + ow] = m
+                        continue
+                    }
                     for ki in 0..<g.kH {
                         let ih = oh * g.sH - g.padTop + ki * g.dH
                         guard ih >= 0 && ih < g.inH else { continue }
                         for kj in 0..<g.kW {
                             let iw = ow * g.sW - g.padLeft + kj * g.dW
                             guard iw >= 0 && iw < g.inW else { continue }
-                            let v = x[ih * g.inW + iw]
-                            if v > m || v.isNaN { m = v }
+                            m = maxNaN(m, x[ih * g.inW + iw])
                         }
                     }
                     y[oh * g.outW + ow] = m
                 }
             }
         }
+    }
+
+    /// A branch-free max (compiles to a select): random activations make a compare-and-branch mispredict
+    /// half the time. NaN handling follows the select, not IEEE maxNum.
+    @inline(__always)
+    static func maxNaN(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
+
+    /// Output indices o in lo..<hi whose window [o·stride − pad, … + extent) lies inside [0, size).
+    static func insideRange(out: Int, stride: Int, pad: Int, extent: Int, size: Int) -> (Int, Int) {
+        let lo = Swift.min(out, (pad + stride - 1) / stride)
+        let span = size + pad - extent
+        let hi = span < 0 ? 0 : Swift.min(out, span / stride + 1)
+        return (lo, Swift.max(lo, hi))
     }
 
     /// AveragePool: with count_include_pad the divisor counts padded positions (but not the overhang

@@ -23,6 +23,7 @@ public final class DenseRuntime: Sendable {
     /// weight input has such a name call the operator instead of GEMM, and the initializer may be
     /// absent from `graph.initializers`. The operator's W is always out × in (see `LinearOperator`).
     public init(graph: Graph, linearOperators: [String: any LinearOperator] = [:]) throws {
+        BLASThreads.configured
         self.graph = graph
         var slots: [String: Int] = [:]
         var values: [Tensor?] = []

@@ -118,3 +118,8 @@ extension Tensor {
         return v
     }
 }
+
+/// A float buffer the caller fully overwrites (skips zero-filling large scratch such as im2col columns).
+func scratchFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}

@@ -5,6 +5,7 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: [HTTPTestServerCommand.self, HTTPBenchServerCommand.self, HealthcheckCommand.self]
+        subcommands: [ServeCommand.self, Infer.self, Eval.self, BenchModel.self, HTTPTestServerCommand.self,
+                      HTTPBenchServerCommand.self, HealthcheckCommand.self]
     )
 }

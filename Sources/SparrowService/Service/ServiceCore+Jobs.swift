@@ -194,3 +194,12 @@ extension ServiceCore {
         try context.report(stage: name, progress: progress)
     }
 }
+
+extension ServiceCore {
+    func requireArtifact(id: String) throws -> ArtifactRecord {
+        guard ResourceID.isValid(id, kind: .artifact), let artifact = try catalog.artifact(id: id) else {
+            throw ServiceError.notFound("no artifact with id '\(id)'")
+        }
+        return artifact
+    }
+}

@@ -1,1 +1,0 @@
-// SparrowService module. See Package.swift for the dependency direction.

@@ -1,0 +1,33 @@
+import ArgumentParser
+import SparrowModel
+
+/// `sparrow infer MODEL --input IN --output OUT`: runs a model once on arrays from a file.
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on inputs from an .npz (or .npy) file and write its outputs to an .npz.",
+        discussion: """
+            IN is an .npz with one array per graph input, named after the input, or an .npy for a \
+            single-input model. Arrays are converted to the input's declared type (FP32 or INT64). \
+            OUT receives one array per graph output (an .npy path is accepted for single-output models).
+            """
+    )
+
+    @Argument(help: "The model (.onnx).") var model: String
+    @Option(name: .shortAndLong, help: "Input arrays (.npz or .npy).") var input: String
+    @Option(name: .shortAndLong, help: "Where to write the outputs (.npz).") var output: String
+    @Flag(help: "Write a deflate-compressed .npz.") var compress = false
+
+    func run() throws {
+        let loaded = try loadModelForInference(path: model)
+        let feeds = try InputFeeding.load(path: input, for: loaded.graph)
+        let results = try loaded.runtime.run(feeds)
+        if output.hasSuffix(".npy") {
+            guard results.count == 1, let only = results.values.first else {
+                throw CLIError("the model has \(results.count) outputs; write them to an .npz")
+            }
+            try NPY.write(only, to: output)
+        } else {
+            try NPZ.write(results, to: output, compressed: compress)
+        }
+    }
+}
