@@ -23,16 +23,17 @@
     return h;
   }
 
-  // The server's errors are {"error": "..."}; anything else is shown as text, trimmed.
+  // The server's errors are {"error": "..."}; anything else is shown as text, trimmed. A 401 also
+  // says where the key goes.
   function errorMessage(status, text) {
+    let message = null;
     try {
       const j = JSON.parse(text);
-      if (j && typeof j.error === "string") return j.error;
-      if (j && j.error && j.error.message) return j.error.message;
+      if (j && typeof j.error === "string") message = j.error;
+      else if (j && j.error && j.error.message) message = j.error.message;
     } catch (_) { /* not JSON */ }
-    const t = (text || "").trim();
-    if (status === 401) return t || "unauthorised — set the API key (top right)";
-    return t ? t.slice(0, 300) : "no message";
+    if (message === null) message = (text || "").trim().slice(0, 300) || "no message";
+    return status === 401 ? `${message} — set the API key (button at the top right)` : message;
   }
 
   async function request(method, path, body, opts = {}) {
