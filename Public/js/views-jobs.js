@@ -175,7 +175,7 @@
         line(parts.join(" · "));
       }
       if (data.message) line(data.message);
-      else if (event && !["message", "progress", "status", "stage", "epoch"].includes(event)) line(event);
+      else if (event && !["message", "progress", "status", "stage", "epoch", "end"].includes(event)) line(event);
     }
     const controller = new AbortController();
     ctx.onLeave(() => controller.abort());

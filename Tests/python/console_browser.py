@@ -122,6 +122,7 @@ class Journey:
         WebDriverWait(self.d, timeout).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, ".outcome a.button, .outcome p"))
         self.shot("job-finished")
+        assert not self.d.find_element(By.XPATH, "//button[text()='Cancel job']").is_displayed(), "cancel offered after the end"
         link = self.d.find_elements(By.CSS_SELECTOR, ".outcome a.button")
         assert link, "job did not succeed: " + self.text(".outcome")
         return link[0].get_attribute("href").rsplit("/", 1)[-1]

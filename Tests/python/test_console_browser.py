@@ -175,3 +175,17 @@ def test_phone_layout(files, stub):
         assert cb.severe_logs(d) == []
     finally:
         d.quit()
+
+
+def test_cancel_a_running_job(driver, files, stub):
+    """The stub's jobs take seconds (the real service compresses LeNet in well under one)."""
+    j = cb.Journey(driver, stub, OUT / "cancel")
+    model_id = j.upload_model(files[0], "lenet")
+    j.compress(model_id, None)
+    cancel = cb.WebDriverWait(driver, 10).until(
+        lambda d: d.find_element(cb.By.XPATH, "//button[text()='Cancel job']"))
+    cancel.click()
+    cb.WebDriverWait(driver, 10).until(lambda d: "cancelled" in d.find_element(cb.By.CSS_SELECTOR, ".outcome").text)
+    assert not cancel.is_displayed()
+    j.shot("cancelled")
+    assert cb.severe_logs(driver) == []
