@@ -25,12 +25,21 @@
     return { out, ms: performance.now() - t0 };
   }
 
-  function resultCard(title, hint) {
+  function resultCard(title, hint, raw) {
     const box = h("div.result-body", h("p.muted", hint));
     const card = h("section.card.result", { "aria-live": "polite" }, h("h2", title), box);
     return {
       card,
       show({ out, ms }) {
+        if (raw) {
+          // Any model: the output tensors as the server sent them, long data cut for display.
+          const outputs = api.list(out, "outputs").map((o) => Object.assign({}, o,
+            Array.isArray(o.data) && o.data.length > 64 ? { data: o.data.slice(0, 64).concat([`… ${o.data.length - 64} more`]) } : {}));
+          box.replaceChildren(h("p.muted.latency", `${ms.toFixed(1)} ms round trip`),
+            h("pre.output", { "data-testid": "output" },
+              outputs.map((o) => `${o.name} · ${o.datatype} · ${JSON.stringify(o.shape)}\n${JSON.stringify(o.data)}`).join("\n\n")));
+          return;
+        }
         const o = api.list(out, "outputs")[0];
         if (!o || !Array.isArray(o.data)) { box.replaceChildren(h("p.error-text", "The response had no output data.")); return; }
         const probs = softmaxIfNeeded(o.data.map(Number));
@@ -57,8 +66,9 @@
       h("div.page-head", h("h1", `Try ${name}`), h("div.field.inline", h("label", { for: "try-version" }, "Compressed version"), pick)));
     if (!compressedChoices.length) view.append(h("p.muted", "No compressed version yet: both sides run the dense model (version 1)."));
 
-    const hint = isDigitModel(meta) ? "Draw a digit to see what this version predicts." : "Run a request to see this version's output.";
-    const dense = resultCard("Dense · version 1", hint), compressed = resultCard("Compressed · version " + pick.value, hint);
+    const digits = isDigitModel(meta);
+    const hint = digits ? "Draw a digit to see what this version predicts." : "Run a request to see this version's output.";
+    const dense = resultCard("Dense · version 1", hint, !digits), compressed = resultCard("Compressed · version " + pick.value, hint, !digits);
     pick.addEventListener("change", () => { compressed.card.querySelector("h2").textContent = "Compressed · version " + pick.value; });
     async function runBoth(body) {
       // One after the other so the two latencies are not measured against each other's load.

@@ -189,3 +189,36 @@ def test_cancel_a_running_job(driver, files, stub):
     assert not cancel.is_displayed()
     j.shot("cancelled")
     assert cb.severe_logs(driver) == []
+
+
+def test_json_input_for_other_models(driver, tmp_path):
+    """A model whose input is not a 28×28 image gets the JSON request box; both versions answer."""
+    if (reason := real_server_available()) is not None:
+        pytest.skip(reason)
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper, save
+    w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((8, 32)).astype(np.float32), "fc.weight")
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "fc.weight"], ["y"], name="fc", transB=1)], "tiny",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 32])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    save(model, str(tmp_path / "tiny.onnx"))
+    proc, base = cu.start_server(tmp_path / "data", tmp_path / "server.log")
+    try:
+        j = cb.Journey(driver, base, OUT / "json-input")
+        model_id = j.upload_model(tmp_path / "tiny.onnx", "tiny")
+        j.compress(model_id, None)
+        j.follow_job()
+        driver.get(base + "/#/try/tiny")
+        box = cb.WebDriverWait(driver, 10).until(lambda d: d.find_element(cb.By.ID, "try-json"))
+        assert '"name":"x"' in box.get_attribute("value")
+        driver.find_element(cb.By.XPATH, "//button[text()='Run on both versions']").click()
+        cb.WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(cb.By.CSS_SELECTOR, "[data-testid=output]")) == 2)
+        outputs = [e.text for e in driver.find_elements(cb.By.CSS_SELECTOR, "[data-testid=output]")]
+        assert all(o.startswith("y · FP32 · [1,8]") for o in outputs), outputs
+        j.shot("json-try")
+        assert cb.severe_logs(driver) == []
+    finally:
+        proc.terminate()
+        proc.wait(10)
