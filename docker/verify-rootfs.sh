@@ -183,7 +183,9 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 curl -fsS "$base/v2/health/ready" >/dev/null || { cat "$work/server.log"; die "server not ready"; }
-in_root "$bin_dest" healthcheck || die "sparrow healthcheck (the Dockerfile's HEALTHCHECK) failed"
+# The HEALTHCHECK runs with the image's environment, so the probe finds the port the server uses.
+in_root SPARROW_HOST=127.0.0.1 SPARROW_PORT="$port" "$bin_dest" healthcheck ||
+    die "sparrow healthcheck (the Dockerfile's HEALTHCHECK) failed"
 curl -fsS "$base/" | grep -q '<title>Sparrow console' || die "console not served from $public_dest"
 
 model=${SPARROW_VERIFY_MODEL:-$work/tiny.onnx}
