@@ -5,7 +5,7 @@ Sparrow is timed in-process by `sparrow bench-model` (only run() is timed); onnx
 session.run in this process. Both: same warm-up, same iteration count, median latency reported.
 Two thread settings, each measured in the same run:
   1 thread  — OPENBLAS_NUM_THREADS=1 for sparrow, intra_op_num_threads=1 for onnxruntime
-  default   — both libraries' default thread pools (all cores)
+  all cores — OPENBLAS_NUM_THREADS=<cpu count> for sparrow, onnxruntime's default pool (all cores)
 The anchor is onnxruntime: ratio = sparrow median / onnxruntime median (lower is better, 1.0 = parity).
 
 Usage: benchmarks/dense_vs_onnxruntime.py [--iterations N] [--write docs/benchmarks/dense.md]
@@ -32,8 +32,8 @@ import lenet  # noqa: E402
 
 def sparrow_median_ms(binary, model, batch, iterations, warmup, threads):
     env = dict(os.environ)
-    if threads == 1:
-        env["OPENBLAS_NUM_THREADS"] = "1"
+    # The runtime pins OpenBLAS to one thread unless the environment chooses, so choose explicitly.
+    env["OPENBLAS_NUM_THREADS"] = str(threads or os.cpu_count())
     out = subprocess.run([binary, "bench-model", str(model), "--batch", str(batch), "--iterations", str(iterations),
                           "--warmup", str(warmup), "--json"], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout)["median_ms"]
@@ -77,7 +77,7 @@ def main():
                     n = args.iterations if batch == 1 else max(args.iterations // 4, 10)
                     s = sparrow_median_ms(binary, path, batch, n, args.warmup, threads)
                     o = ort_median_ms(path, shape, batch, n, args.warmup, threads)
-                    rows.append((label, batch, "1" if threads == 1 else "default", s, o, s / o))
+                    rows.append((label, batch, "1" if threads == 1 else "all", s, o, s / o))
                     print(f"{label:20} batch {batch:3} threads {rows[-1][2]:7}: sparrow {s:8.3f} ms  "
                           f"onnxruntime {o:8.3f} ms  ratio {s / o:5.2f}", file=sys.stderr)
 

@@ -15,16 +15,20 @@ public struct BitReader {
     /// The next `width` bits (≤ 32) without consuming them; bits past the end read as zero.
     @inline(__always)
     public func peek(_ width: Int) -> UInt32 {
-        var value: UInt64 = 0
-        var byteIndex = position >> 3
-        let skip = position & 7
-        // Load 8 bytes (enough for 32 bits at any offset), zero past the end.
-        for _ in 0..<8 {
-            value <<= 8
-            if byteIndex < bytes.count { value |= UInt64(bytes[byteIndex]) }
-            byteIndex += 1
+        let byteIndex = position >> 3
+        var value: UInt64
+        if byteIndex + 8 <= bytes.count {
+            // Fast path: one unaligned big-endian load.
+            value = bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: byteIndex, as: UInt64.self)) }
+        } else {
+            // Near the end: assemble byte by byte, zeros past the end.
+            value = 0
+            for i in 0..<8 {
+                value <<= 8
+                if byteIndex + i < bytes.count { value |= UInt64(bytes[byteIndex + i]) }
+            }
         }
-        value <<= UInt64(skip)
+        value <<= UInt64(position & 7)
         return UInt32(truncatingIfNeeded: value >> UInt64(64 - width))
     }
 

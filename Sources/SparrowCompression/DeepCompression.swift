@@ -17,12 +17,13 @@ public enum DeepCompression {
     /// - Parameters:
     ///   - graphBytesWithout: the source ONNX serialized without the named initializers (the
     ///     compressed ones); the artifact's graph section.
-    ///   - denseModelBytes: the source ONNX file, to report its gzip -9 size (optional).
+    ///   - denseModelBytes: the source ONNX file, to report its gzip -9 size (optional), or
+    ///   - denseGzipBytes: that size, if already known.
     ///   - progress: called with a stage name ("plan", "compress", "write") and a fraction in [0, 1].
     ///   - isCancelled: polled between layers; true stops with `CompressionError.cancelled`.
     public static func compress(graph: Graph, config: CompressionConfig,
                                 graphBytesWithout: (Set<String>) throws -> [UInt8],
-                                denseModelBytes: [UInt8]? = nil,
+                                denseModelBytes: [UInt8]? = nil, denseGzipBytes: Int? = nil,
                                 progress: @Sendable (String, Double) -> Void = { _, _ in },
                                 isCancelled: @Sendable () -> Bool = { false }) throws -> CompressionResult {
         progress("plan", 0)
@@ -32,7 +33,7 @@ public enum DeepCompression {
         var metadata = ArtifactMetadata()
         metadata.originalBytes = 4 * graph.parameterCount
         metadata.config = config.jsonValue
-        if let dense = denseModelBytes { metadata.denseGzipBytes = Gzip.compressedSize(dense, level: 9) }
+        metadata.denseGzipBytes = denseGzipBytes ?? denseModelBytes.flatMap { Gzip.compressedSize($0, level: 9) }
         let artifact = Artifact(metadata: metadata, graphBytes: try graphBytesWithout(Set(plan.layers.map(\.name))),
                                 layers: layers)
         let bytes = artifact.serialized()

@@ -34,7 +34,7 @@ public struct KMeans1D: Sendable {
     /// distinct values than clusters). Empty input gives all-zero centroids.
     public func fit(_ values: [Float]) -> [Float] {
         guard !values.isEmpty else { return [Float](repeating: 0, count: clusters) }
-        let sorted = values.sorted()
+        let sorted = KMeans1D.radixSorted(values)
         var prefix = [Double](repeating: 0, count: sorted.count + 1)
         for i in sorted.indices { prefix[i + 1] = prefix[i] + Double(sorted[i]) }
         var centroids = initialCentroids(sorted)
@@ -52,6 +52,39 @@ public struct KMeans1D: Sendable {
             if moved <= tolerance * span { break }
         }
         return centroids
+    }
+
+    /// Floats in ascending order by an LSD radix sort (3 passes of 11 bits) over order-preserving
+    /// keys: O(n), several times faster than a comparison sort on millions of weights.
+    public static func radixSorted(_ values: [Float]) -> [Float] {
+        let n = values.count
+        guard n > 64 else { return values.sorted() }
+        // Flip all bits of negatives, only the sign bit of positives: unsigned order = float order.
+        var keys = values.map { v -> UInt32 in
+            let b = v.bitPattern
+            return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+        }
+        var scratch = [UInt32](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 2048)
+        for shift in [0, 11, 22] as [UInt32] {
+            keys.withUnsafeBufferPointer { src in
+                scratch.withUnsafeMutableBufferPointer { dst in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        for i in c.indices { c[i] = 0 }
+                        for k in src { c[Int((k >> shift) & 2047)] += 1 }
+                        var total = 0
+                        for i in c.indices { let x = c[i]; c[i] = total; total += x }
+                        for k in src {
+                            let d = Int((k >> shift) & 2047)
+                            dst[c[d]] = k
+                            c[d] += 1
+                        }
+                    }
+                }
+            }
+            swap(&keys, &scratch)
+        }
+        return keys.map { k in Float(bitPattern: k & 0x8000_0000 != 0 ? k & 0x7FFF_FFFF : ~k) }
     }
 
     /// The reference: the same initialisation and stopping rule, but every iteration assigns each
@@ -85,10 +118,15 @@ public struct KMeans1D: Sendable {
     /// higher one (the same rule as `rangeBounds`).
     @inline(__always)
     public static func nearest(_ v: Float, midpoints: [Float]) -> Int {
-        var lo = 0, hi = midpoints.count
+        midpoints.withUnsafeBufferPointer { nearest(v, midpoints: $0) }
+    }
+
+    @inline(__always)
+    static func nearest(_ v: Float, midpoints m: UnsafeBufferPointer<Float>) -> Int {
+        var lo = 0, hi = m.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if midpoints[mid] <= v { lo = mid + 1 } else { hi = mid }
+            if m[mid] <= v { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }

@@ -63,11 +63,7 @@ public enum Pruner {
                 for i in 0..<n where weights[i] != 0 { keep(i) }
                 break
             }
-            let threshold = kthSmallestMagnitudeKey(weights, k: pruneCount - 1)
-            var below = 0
-            weights.withUnsafeBufferPointer { w in
-                for x in w where x.bitPattern & 0x7FFF_FFFF < threshold { below += 1 }
-            }
+            let (threshold, below) = kthSmallestMagnitudeKey(weights, k: pruneCount - 1)
             var tiesToPrune = pruneCount - below
             positions.reserveCapacity(n - pruneCount)
             values.reserveCapacity(n - pruneCount)
@@ -103,24 +99,26 @@ public enum Pruner {
 
     /// The k-th smallest (0-based) of |w| as a bit pattern: for finite non-negative floats the
     /// bit patterns order like the values. Radix select on the high, then the low 16 bits.
-    static func kthSmallestMagnitudeKey(_ weights: [Float], k: Int) -> UInt32 {
+    static func kthSmallestMagnitudeKey(_ weights: [Float], k: Int) -> (key: UInt32, below: Int) {
         var histogram = [Int](repeating: 0, count: 1 << 16)
-        weights.withUnsafeBufferPointer { w in
-            for x in w { histogram[Int((x.bitPattern & 0x7FFF_FFFF) >> 16)] += 1 }
-        }
+        var below = 0
         var rank = k
         var high = 0
-        while rank >= histogram[high] { rank -= histogram[high]; high += 1 }
-        for i in histogram.indices { histogram[i] = 0 }
-        let highKey = UInt32(high)
         weights.withUnsafeBufferPointer { w in
-            for x in w {
-                let key = x.bitPattern & 0x7FFF_FFFF
-                if key >> 16 == highKey { histogram[Int(key & 0xFFFF)] += 1 }
+            histogram.withUnsafeMutableBufferPointer { h in
+                for x in w { h[Int((x.bitPattern & 0x7FFF_FFFF) >> 16)] += 1 }
+                while rank >= h[high] { rank -= h[high]; below += h[high]; high += 1 }
+                for i in h.indices { h[i] = 0 }
+                let highKey = UInt32(high)
+                for x in w {
+                    let key = x.bitPattern & 0x7FFF_FFFF
+                    if key >> 16 == highKey { h[Int(key & 0xFFFF)] += 1 }
+                }
             }
         }
         var low = 0
-        while rank >= histogram[low] { rank -= histogram[low]; low += 1 }
-        return highKey << 16 | UInt32(low)
+        while rank >= histogram[low] { rank -= histogram[low]; below += histogram[low]; low += 1 }
+        // `below` counts the magnitudes strictly smaller than the k-th.
+        return (UInt32(high) << 16 | UInt32(low), below)
     }
 }

@@ -55,7 +55,14 @@ public enum Quantizer {
                               maxIterations: maxIterations, tolerance: tolerance, seed: seed)
         let centroids = kmeans.fit(pruned.values)
         let mids = KMeans1D.midpoints(centroids)
-        let codes = pruned.values.map { UInt8(1 + KMeans1D.nearest($0, midpoints: mids)) }
+        var codes = [UInt8](repeating: 0, count: pruned.values.count)
+        mids.withUnsafeBufferPointer { m in
+            pruned.values.withUnsafeBufferPointer { v in
+                codes.withUnsafeMutableBufferPointer { out in
+                    for i in v.indices { out[i] = UInt8(truncatingIfNeeded: 1 + KMeans1D.nearest(v[i], midpoints: m)) }
+                }
+            }
+        }
         return QuantizedLayer(name: name, kind: kind, shape: pruned.shape, bits: bits, codebook: [0] + centroids,
                               positions: pruned.positions, codes: codes)
     }

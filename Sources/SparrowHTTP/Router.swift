@@ -44,15 +44,24 @@ public final class Router: HTTPResponder, @unchecked Sendable {
         } else {
             endpoint = { _ in throw HTTPError(.notFound, "no route for \(request.path)") }
         }
-        var chain = endpoint
+        // Errors become responses at every layer, so outer middleware (metrics, logging) sees
+        // the status of a refusal as well.
+        var chain: (HTTPRequest) -> HTTPResponse = { request in Router.catching { try endpoint(request) } }
         for m in middleware.reversed() {
             let next = chain
-            chain = { try m.respond(to: $0, next: next) }
+            chain = { request in Router.catching { try m.respond(to: request, next: next) } }
         }
-        var response: HTTPResponse
-        do { response = try chain(request) } catch let error as HTTPError { response = error.response }
+        var response = chain(request)
         response.routePattern = request.routePattern
         return response
+    }
+
+    static func catching(_ body: () throws -> HTTPResponse) -> HTTPResponse {
+        do { return try body() } catch let error as HTTPError {
+            return error.response
+        } catch {
+            return .error(.internalServerError, "internal server error")
+        }
     }
 
     private static func dispatch(_ request: HTTPRequest, to node: RouteTrie.Node) throws -> HTTPResponse {

@@ -30,8 +30,8 @@ extension DenseRuntime {
                 let w = try args.required(1, "W")
                 wv = try w.requireFloats("W")
                 guard w.rank == x.rank else { throw RuntimeError("W of shape \(w.shape) does not match X of shape \(x.shape)") }
-                guard w.shape[1] * group == channels else {
-                    throw RuntimeError("W of shape \(w.shape) with group \(group) expects \(w.shape[1] * group) input channels, X has \(channels)")
+                guard channels % group == 0, w.shape[1] == channels / group else {
+                    throw RuntimeError("W of shape \(w.shape) with group \(group) does not match the \(channels) input channels of X")
                 }
                 outChannels = w.shape[0]
                 kernelShape = Array(w.shape[2...])
@@ -54,6 +54,7 @@ extension DenseRuntime {
             }
             let outShape = x.rank == 3 ? [batch, outChannels, g.outW] : [batch, outChannels, g.outH, g.outW]
             var y = [Float](repeating: 0, count: try Tensor.checkedCount(outShape))
+            _ = try Tensor.checkedCount([patch, batch * g.outPlane])  // the im2col buffer
             // With no input values (zero channels or an empty image) every output is just the bias.
             if !y.isEmpty && patch > 0 && !xv.isEmpty {
                 if let op {

@@ -74,6 +74,7 @@ extension DenseRuntime {
             var maps = data.shape.map { Array(0..<$0) }
             maps[axis] = positions
             let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+            _ = try Tensor.checkedCount(shape)
             return [data.gathered(combinedIndices(maps: maps, strides: data.strides), shape: shape)]
         }
     }
@@ -109,7 +110,8 @@ extension DenseRuntime {
             }
             var maps = x.shape.map { Array(0..<$0) }
             for (j, axis) in try normalizeAxes(axes, rank: x.rank).enumerated() {
-                let dim = x.shape[axis], step = steps[j]
+                // Clamp steps to ±Int.max so negating one cannot overflow.
+                let dim = x.shape[axis], step = Swift.max(steps[j], -Int.max)
                 guard step != 0 else { throw RuntimeError("slice step must not be 0") }
                 var start = starts[j] < 0 ? starts[j] + dim : starts[j]
                 var end = ends[j] < 0 ? ends[j] + dim : ends[j]
@@ -117,11 +119,11 @@ extension DenseRuntime {
                 if step > 0 {
                     start = Swift.min(Swift.max(start, 0), dim)
                     end = Swift.min(Swift.max(end, 0), dim)
-                    count = end > start ? (end - start + step - 1) / step : 0
+                    count = end > start ? (end - start - 1) / step + 1 : 0
                 } else {
                     start = Swift.min(Swift.max(start, 0), dim - 1)
                     end = Swift.min(Swift.max(end, -1), dim - 1)
-                    count = start > end ? (start - end - step - 1) / -step : 0
+                    count = start > end ? (start - end - 1) / -step + 1 : 0
                 }
                 maps[axis] = (0..<count).map { start + $0 * step }
             }
@@ -159,11 +161,17 @@ extension DenseRuntime {
                 guard v.dataType == x.dataType else { throw RuntimeError("constant_value type differs from data") }
                 fill = x.dataType == .float32 ? Double(v.floats[0]) : Double(v.int64s[0])
             }
+            var sizes: [Int] = []
+            for axis in 0..<rank {
+                let (partial, o1) = x.shape[axis].addingReportingOverflow(begins[axis])
+                let (size, o2) = partial.addingReportingOverflow(ends[axis])
+                guard !o1, !o2, size >= 0 else { throw RuntimeError("pads \(listed) are out of range for axis \(axis)") }
+                sizes.append(size)
+            }
+            _ = try Tensor.checkedCount(sizes)
             var maps: [[Int]] = []
             for axis in 0..<rank {
-                let dim = x.shape[axis]
-                let size = dim + begins[axis] + ends[axis]
-                guard size >= 0 else { throw RuntimeError("pads \(listed) crop more than axis \(axis) holds") }
+                let dim = x.shape[axis], size = sizes[axis]
                 if mode != "constant" && dim == 0 && size > 0 {
                     throw RuntimeError("\(mode) padding needs a non-empty axis \(axis)")
                 }
@@ -209,6 +217,7 @@ extension DenseRuntime {
             maps[x.rank - 1] = selected
             var shape = x.shape
             if x.rank == 1 { shape = [1, selected.count] } else { shape[x.rank - 1] = selected.count }
+            _ = try Tensor.checkedCount(shape)
             return [x.gathered(combinedIndices(maps: maps, strides: x.strides), shape: shape)]
         }
     }

@@ -92,6 +92,14 @@ extension SparseLinearLayer {
 
     // MARK: batch > 1: sparse × dense
 
+    /// acc[o..<o+16] += w · x[o..<o+16] (byte offset o).
+    @inline(__always)
+    static func axpy(_ w: SIMD16<Float>, _ x: UnsafeRawPointer, _ acc: UnsafeMutableRawPointer, _ o: Int) {
+        let sum = acc.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+            + w * x.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+        acc.storeBytes(of: sum, toByteOffset: o, as: SIMD16<Float>.self)
+    }
+
     /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
     static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
 
@@ -130,30 +138,27 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Blocked transpose of x (batch × features, row-major) into per-block column-major tiles; a
-    /// column is active when any sample of the block has a non-zero there.
+    /// Transpose of x (batch × features, row-major) into per-block column-major tiles, zero-padded
+    /// past the batch; a column is active when any sample of the block has a non-zero there (found
+    /// in the same pass). Each tile column is written contiguously while the reads walk `lanes` rows,
+    /// whose cache lines stay in L1 across 16 consecutive features.
     static func transpose(_ x: UnsafePointer<Float>, batch: Int, features n: Int, lanes: Int,
                           into xT: UnsafeMutablePointer<Float>, active: UnsafeMutablePointer<Bool>) {
         let blocks = (batch + lanes - 1) / lanes
-        let tile = 64
         for k in 0..<blocks {
-            let base = xT + k * n * lanes
-            for i0 in stride(from: 0, to: n, by: tile) {
-                let i1 = min(n, i0 + tile)
-                for b in 0..<lanes {
-                    let sample = k * lanes + b
-                    if sample < batch {
-                        let row = x + sample * n
-                        for i in i0..<i1 { base[i * lanes + b] = row[i] }
-                    } else {
-                        for i in i0..<i1 { base[i * lanes + b] = 0 }
-                    }
-                }
-            }
+            let base = xT + k &* n &* lanes
+            let samples = min(lanes, batch &- k &* lanes)
+            let rows = x + k &* lanes &* n
             for i in 0..<n {
-                var any = false
-                for b in 0..<lanes where base[i * lanes + b] != 0 { any = true }
-                active[k * n + i] = any
+                let column = base + i &* lanes
+                var bits: UInt32 = 0
+                for b in 0..<samples {
+                    let v = rows[b &* n &+ i]
+                    column[b] = v
+                    bits |= v.bitPattern << 1  // ±0 count as zero
+                }
+                for b in samples..<lanes { column[b] = 0 }
+                active[k &* n &+ i] = bits != 0
             }
         }
     }
@@ -180,11 +185,13 @@ extension SparseLinearLayer {
                 r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
                 let weight = SIMD16<Float>(repeating: table[Int(truncatingIfNeeded: w & mask)])
                 let rowRaw = accRaw + r &* lanes &* 4
-                for v in 0..<vectors {
-                    let o = v &* 64
-                    let sum = rowRaw.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-                        + weight * xRaw.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-                    rowRaw.storeBytes(of: sum, toByteOffset: o, as: SIMD16<Float>.self)
+                if vectors == 4 {
+                    axpy(weight, xRaw, rowRaw, 0)
+                    axpy(weight, xRaw, rowRaw, 64)
+                    axpy(weight, xRaw, rowRaw, 128)
+                    axpy(weight, xRaw, rowRaw, 192)
+                } else {
+                    for v in 0..<vectors { axpy(weight, xRaw, rowRaw, v &* 64) }
                 }
                 p &+= 1
             }

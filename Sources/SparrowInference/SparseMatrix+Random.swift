@@ -1,3 +1,5 @@
+import SparrowCompression
+
 extension SparseMatrix {
     /// A seeded random layer for tests and benchmarks: each weight is non-zero with probability
     /// `density`, its code uniform over the non-zero entries of `codebook`.
@@ -26,18 +28,5 @@ extension SparseMatrix {
         return (0..<n).map { i in
             i == 0 ? 0 : scale * (Float(i) - Float(n) / 2 - 0.5) / (Float(n) / 2)
         }
-    }
-}
-
-/// Small, fast, seedable generator (Steele et al.), so random layers are reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -10,6 +10,7 @@ struct WindowAttributes: Sendable {
     let pads: [Int]?
     let autoPad: String
     let ceilMode: Bool
+    static let limit = 1 << 24
 
     init(_ context: CompileContext, kernelRequired: Bool, allowDilations: Bool = true) throws {
         kernel = try context.ints("kernel_shape")
@@ -26,6 +27,12 @@ struct WindowAttributes: Sendable {
             if let list, list.contains(where: { $0 < 1 }) { throw RuntimeError("\(name) \(list) must be positive") }
         }
         if let pads, pads.contains(where: { $0 < 0 }) { throw RuntimeError("pads \(pads) must not be negative") }
+        // Bounding every window attribute keeps the size arithmetic below far from overflow.
+        for list in [kernel, strides, dilations, pads] {
+            if let list, list.contains(where: { $0 > WindowAttributes.limit }) {
+                throw RuntimeError("window attribute \(list) exceeds \(WindowAttributes.limit)")
+            }
+        }
     }
 
     /// Resolves the geometry for an input with `spatial` dims, using `kernelShape` if no attribute gave it.

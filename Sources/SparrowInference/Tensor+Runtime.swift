@@ -1,7 +1,8 @@
 import SparrowModel
 
-/// The largest tensor a kernel will allocate (elements): shapes computed from data never exceed it.
-let maxElementCount = 1 << 31
+/// The largest tensor a kernel will allocate (elements): shapes computed from data never exceed it,
+/// which also keeps every GEMM dimension within BLAS's 32-bit integers.
+let maxElementCount = Int(Int32.max)
 
 extension Tensor {
     /// The float32 values, or an error naming `role` if the tensor holds int64.

@@ -1,30 +1,31 @@
 import Foundation
 
-/// Whole-file reads and writes with errors that name the path.
+/// Whole-file reads and writes with errors that name the path and the reason.
 public enum FileIO {
     public static func read(_ path: String) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelError(.io, "cannot read \(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw ModelError(.io, "cannot read \(path): it is a directory") }
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw ModelError(.io, "cannot read \(path): \(describe(error))")
+            throw ModelError(.io, "cannot read \(path): \(error.localizedDescription)")
         }
     }
 
     /// Writes atomically (temporary file + rename), so readers never see a half-written file.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelError(.io, "cannot write \(path): directory \(directory) does not exist")
+        }
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw ModelError(.io, "cannot write \(path): \(describe(error))")
+            throw ModelError(.io, "cannot write \(path): \(error.localizedDescription)")
         }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-           let message = strerror(Int32(underlying.code)) {
-            return String(cString: message)
-        }
-        return ns.localizedDescription
     }
 }

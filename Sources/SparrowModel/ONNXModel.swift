@@ -25,13 +25,12 @@ public struct ONNXModel: Sendable {
 
     /// Reads and parses an `.onnx` file.
     public init(contentsOf path: String) throws {
-        let data: Data
+        let bytes = try FileIO.read(path)
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ModelError(.io, "cannot read model file \(path): \(error.localizedDescription)")
+            try self.init(serializedBytes: bytes)
+        } catch let error as ModelError {
+            throw ModelError(error.kind, "\(path): \(error.message)")
         }
-        try self.init(serializedBytes: [UInt8](data))
     }
 
     /// Wraps an already-built protobuf, validating it and converting it to a `Graph`.

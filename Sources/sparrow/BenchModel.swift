@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparrowInference
 import SparrowModel
 
 /// `sparrow bench-model MODEL --batch B --iterations N`: times the runtime's `run` in-process.
@@ -10,11 +11,15 @@ struct BenchModel: ParsableCommand {
         discussion: "Dynamic input dimensions take --batch for the first axis and 1 elsewhere."
     )
 
-    @Argument(help: "The model (.onnx).") var model: String
+    @Argument(help: "The model (.onnx or .sparrow).") var model: String
+    @Option(help: "Engine for .sparrow artifacts: sparse (packed weights) or dense (decoded, for comparison).")
+    var engine: InferenceEngine = .sparse
     @Option(help: "Batch size (the first dynamic dimension).") var batch = 1
     @Option(help: "Timed iterations.") var iterations = 100
     @Option(help: "Untimed warm-up iterations.") var warmup = 10
     @Flag(help: "Print the timings as JSON.") var json = false
+    @Option(help: "Time on these inputs (.npz or .npy, as for infer) instead of random ones; --batch is then ignored.")
+    var input: String?
 
     func validate() throws {
         guard batch > 0, iterations > 0, warmup >= 0 else {
@@ -23,13 +28,13 @@ struct BenchModel: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModelForInference(path: model)
+        let loaded = try loadModelForInference(path: model, engine: engine)
         var generator = SplitMix64(seed: 42)
         var feeds: [String: Tensor] = [:]
-        for info in loaded.graph.inputs {
+        for info in loaded.graph.inputs where input == nil {
             let shape = info.shape.enumerated().map { axis, dim -> Int in
                 if case .fixed(let n) = dim { return n }
-                return axis == 0 ? batch : 1
+                return axis == 0 ? self.batch : 1
             }
             let n = shape.reduce(1, *)
             switch info.dataType {
@@ -37,6 +42,8 @@ struct BenchModel: ParsableCommand {
             case .int64: feeds[info.name] = Tensor(shape: shape, int64s: (0..<n).map { _ in Int64(generator.next() % 2) })
             }
         }
+        if let input { feeds = try InputFeeding.load(path: input, for: loaded.graph) }
+        let batch = feeds.values.first?.shape.first ?? self.batch
         for _ in 0..<warmup { _ = try loaded.runtime.run(feeds) }
         var times: [Double] = []
         times.reserveCapacity(iterations)

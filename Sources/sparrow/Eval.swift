@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparrowInference
 import SparrowModel
 
 /// `sparrow eval MODEL --dataset DATA`: top-1 accuracy of a classifier.
@@ -15,7 +16,9 @@ struct Eval: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model (.onnx).") var model: String
+    @Argument(help: "The model (.onnx or .sparrow).") var model: String
+    @Option(help: "Engine for .sparrow artifacts: sparse (packed weights) or dense (decoded, for comparison).")
+    var engine: InferenceEngine = .sparse
     @Option(help: "Dataset: .npz (x, y), MNIST IDX images file, or MNIST directory.") var dataset: String
     @Option(help: "MNIST IDX labels file, when --dataset is an IDX images file.") var labels: String?
     @Option(help: "Split of an MNIST directory: train or test.") var split = "test"
@@ -29,7 +32,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModelForInference(path: model)
+        let loaded = try loadModelForInference(path: model, engine: engine)
         let data = try Dataset.load(path: dataset, labels: labels, split: split)
         let result = try Evaluation.accuracy(of: loaded, on: data, batchSize: batchSize, limit: limit)
         if json {

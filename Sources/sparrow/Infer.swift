@@ -1,4 +1,5 @@
 import ArgumentParser
+import SparrowInference
 import SparrowModel
 
 /// `sparrow infer MODEL --input IN --output OUT`: runs a model once on arrays from a file.
@@ -12,13 +13,15 @@ struct Infer: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model (.onnx).") var model: String
+    @Argument(help: "The model (.onnx or .sparrow).") var model: String
+    @Option(help: "Engine for .sparrow artifacts: sparse (packed weights) or dense (decoded, for comparison).")
+    var engine: InferenceEngine = .sparse
     @Option(name: .shortAndLong, help: "Input arrays (.npz or .npy).") var input: String
     @Option(name: .shortAndLong, help: "Where to write the outputs (.npz).") var output: String
     @Flag(help: "Write a deflate-compressed .npz.") var compress = false
 
     func run() throws {
-        let loaded = try loadModelForInference(path: model)
+        let loaded = try loadModelForInference(path: model, engine: engine)
         let feeds = try InputFeeding.load(path: input, for: loaded.graph)
         let results = try loaded.runtime.run(feeds)
         if output.hasSuffix(".npy") {

@@ -1,3 +1,4 @@
+import SparrowCompression
 import SparrowInference
 import SparrowModel
 
@@ -9,9 +10,23 @@ struct InferenceModel {
 
 /// Loads a model file for `infer`, `eval` and `bench-model`.
 ///
-/// Today: `.onnx` files, run by the dense runtime. `.sparrow` artifacts plug in here: decode to a
-/// graph plus linear operators for the compressed weights, then `DenseRuntime(graph:linearOperators:)`.
-func loadModelForInference(path: String) throws -> InferenceModel {
-    let model = try ONNXModel(contentsOf: path)
-    return InferenceModel(graph: model.graph, runtime: try DenseRuntime(graph: model.graph))
+/// `.onnx` files run on the dense runtime. `.sparrow` artifacts (recognised by their magic) run on
+/// the sparse engine by default — compressed weights stay packed, decoded once here — or, with
+/// `engine: .dense`, decoded to dense tensors for comparison.
+func loadModelForInference(path: String, engine: InferenceEngine = .sparse) throws -> InferenceModel {
+    let bytes = try FileIO.read(path)
+    guard bytes.starts(with: Artifact.magic) else {
+        let model = try ONNXModel(serializedBytes: bytes)
+        return InferenceModel(graph: model.graph, runtime: try DenseRuntime(graph: model.graph))
+    }
+    let artifact = try Artifact(bytes: bytes)
+    switch engine {
+    case .sparse:
+        let (graph, layers) = try makeSparseLayers(artifact: artifact)
+        return InferenceModel(graph: graph, runtime: try DenseRuntime(graph: graph, linearOperators: layers))
+    case .dense:
+        let model = try ONNXModel(serializedBytes: artifact.graphBytes,
+                                  restoringInitializers: try artifact.decodedInitializers())
+        return InferenceModel(graph: model.graph, runtime: try DenseRuntime(graph: model.graph))
+    }
 }

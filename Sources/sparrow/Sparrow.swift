@@ -5,7 +5,25 @@ struct Sparrow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparrow",
         abstract: "Deep Compression for ONNX models: compress, inspect, run and serve.",
-        subcommands: [ServeCommand.self, Infer.self, Eval.self, BenchModel.self, HTTPTestServerCommand.self,
-                      HTTPBenchServerCommand.self, HealthcheckCommand.self]
+        // One subcommand per line, alphabetical within each group, so parallel additions merge cleanly.
+        subcommands: [
+            // Models
+            CompressCommand.self,
+            DsdCommand.self,
+            Eval.self,
+            ExportCommand.self,
+            Infer.self,
+            InspectCommand.self,
+            TrainCommand.self,
+            // Service
+            HealthcheckCommand.self,
+            ServeCommand.self,
+            // Benchmarks and developer tools
+            BenchLayerCommand.self,
+            BenchLayersCommand.self,
+            BenchModel.self,
+            HTTPBenchServerCommand.self,
+            HTTPTestServerCommand.self,
+        ]
     )
 }

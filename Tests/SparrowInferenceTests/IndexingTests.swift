@@ -66,3 +66,25 @@ import Testing
     #expect(try run1("ArrayFeatureExtractor", [x, ints1D([2, 2, 0])], domain: "ai.onnx.ml") == floats([2, 3], [3, 3, 1, 6, 6, 4]))
     expectRuntimeError("out of range") { _ = try run1("ArrayFeatureExtractor", [classes, ints1D([3])], domain: "ai.onnx.ml") }
 }
+
+@Test func hostileSizesAreErrorsNotCrashes() {
+    let x = floats([2, 3], [1, 2, 3, 4, 5, 6])
+    // Extreme slice steps and bounds.
+    #expect((try? run1("Slice", [x, ints1D([0]), ints1D([Int64.max]), ints1D([1]), ints1D([Int64.max])]))
+        == floats([2, 1], [1, 4]))
+    #expect((try? run1("Slice", [x, ints1D([Int64.max]), ints1D([Int64.min]), ints1D([1]), ints1D([Int64.min])]))
+        == floats([2, 1], [3, 6]))
+    expectRuntimeError("pads") { _ = try run1("Pad", [x, ints1D([0, Int64.max, 0, Int64.max])], opset: 13) }
+    expectRuntimeError("too large") { _ = try run1("Pad", [x, ints1D([0, 1 << 40, 0, 0])], opset: 13) }
+    expectRuntimeError("too large") {
+        _ = try run1("Gather", [floats([1, 1 << 16], [Float](repeating: 0, count: 1 << 16)),
+                                ints1D([Int64](repeating: 0, count: 1 << 16))])
+    }
+    expectRuntimeError("exceeds") {
+        _ = try run1("MaxPool", [floats([1, 1, 2, 2], [1, 2, 3, 4])], ["kernel_shape": .ints([2, 2]), "strides": .ints([Int64.max, 1])])
+    }
+    expectRuntimeError("group") {
+        _ = try run1("Conv", [floats([1, 2, 2, 2], [Float](repeating: 1, count: 8)), floats([1, 1, 1, 1], [1])],
+                     ["group": .int(Int64.max)])
+    }
+}

@@ -1,4 +1,5 @@
 import Testing
+import SparrowCompression
 import SparrowInference
 
 /// Dense reference: expand the entries into a dense matrix (test-only) and run the textbook loop.

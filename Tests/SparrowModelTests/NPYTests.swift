@@ -89,3 +89,18 @@ private func npyError(_ bytes: [UInt8]) -> String {
     }
     #expect(throws: ModelError.self) { try NPY.decode(bytes + [0]) }  // trailing bytes: wrong count
 }
+
+@Test func npySurvivesEverySingleByteCorruption() throws {
+    let bytes = NPY.encode(Tensor(shape: [2, 2], floats: [1, 2, 3, 4]))
+    for i in bytes.indices {
+        for mask: UInt8 in [0x01, 0x20, 0xff] {
+            var mutated = bytes
+            mutated[i] ^= mask
+            do {
+                _ = try NPY.decode(mutated)
+            } catch {
+                #expect(error is ModelError)
+            }
+        }
+    }
+}

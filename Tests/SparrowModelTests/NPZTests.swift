@@ -74,3 +74,17 @@ private func npzError(_ bytes: [UInt8]) -> String {
     badMethod[central + 10] = 12  // bzip2
     #expect(npzError(badMethod).contains("compression method 12"))
 }
+
+@Test func npzSurvivesEverySingleByteCorruption() throws {
+    for bytes in [numpyNPZ, try NPZ.encode(["a": Tensor(shape: [2], int64s: [1, 2])])] {
+        for i in bytes.indices {
+            var mutated = bytes
+            mutated[i] ^= 0xff
+            do {
+                _ = try NPZ.decode(mutated)
+            } catch {
+                #expect(error is ModelError)
+            }
+        }
+    }
+}

@@ -199,3 +199,20 @@ private func loadError(_ m: Onnx_ModelProto) -> String {
     #expect(attrs["mode"] == .string("constant"))
     #expect(attrs["value"] == .tensor(Tensor.scalar(Float(3))))
 }
+
+@Test func survivesEverySingleByteCorruption() throws {
+    // Each byte flipped in turn: loading either succeeds (a harmless change) or throws ModelError —
+    // never traps. A trap would abort the test process.
+    let bytes = try ONNXFixture.bytes(ONNXFixture.linearModel())
+    for i in bytes.indices {
+        for mask: UInt8 in [0x01, 0x80, 0xff] {
+            var mutated = bytes
+            mutated[i] ^= mask
+            do {
+                _ = try ONNXModel(serializedBytes: mutated)
+            } catch {
+                #expect(error is ModelError)
+            }
+        }
+    }
+}

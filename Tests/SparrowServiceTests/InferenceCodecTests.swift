@@ -64,7 +64,7 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [100000, 100000], "data": [1]}]}"#, containing: "exceeds")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [4294967296, 4294967296], "data": [1]}]}"#, containing: "exceeds")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "data": [1, 2]}]}"#, containing: "has 2 values")
-    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1, 2]}]}"#, containing: "values but shape")
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1, 2]}]}"#, containing: "more values")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "data": [1, "2"]}]}"#, containing: "only numbers")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [true]}]}"#, containing: "only numbers")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "INT64", "shape": [1], "data": [1.5]}]}"#, containing: "INT64 but holds")

@@ -93,3 +93,25 @@ def test_eval_mnist_idx_nearest_centroid(tmp_path):
         assert report["samples"] == 2000
         assert report["accuracy"] == pytest.approx(want, abs=1e-12)
     assert want > 0.7
+
+
+def test_infer_writes_npy_and_compressed_npz(tmp_path):
+    path = save_model(lenet.mlp784(), tmp_path / "m.onnx")
+    x = np.random.default_rng(3).random((2, 784), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    want = onnxruntime_outputs(path, {"input": x})["probabilities"]
+    npy = run_sparrow("infer", path, "--input", tmp_path / "x.npy", "--output", tmp_path / "y.npy")
+    assert npy.returncode == 0, npy.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), want, rtol=1e-4, atol=1e-5)
+    npz = run_sparrow("infer", path, "--input", tmp_path / "x.npy", "--output", tmp_path / "y.npz", "--compress")
+    assert npz.returncode == 0, npz.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "y.npz")["probabilities"], want, rtol=1e-4, atol=1e-5)
+
+
+def test_bench_model_reports_json(tmp_path):
+    path = save_model(lenet.lenet5(), tmp_path / "lenet.onnx")
+    result = run_sparrow("bench-model", path, "--batch", "2", "--iterations", "3", "--warmup", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["batch"] == 2 and report["iterations"] == 3
+    assert 0 < report["min_ms"] <= report["median_ms"]

@@ -138,15 +138,15 @@ extension SparrowService {
                     guard ResourceID.isValid(raw, kind: .model) else { throw ServiceError.badRequest("invalid model_id '\(raw)'") }
                     modelID = raw
                 }
-                let jobs = try core.catalog.jobs(status: status, modelID: modelID).map { JobView($0) }
+                let jobs = try core.catalog.jobs(status: status, modelID: modelID).map(core.jobView)
                 return try SparrowService.json(ListView(items: jobs))
             }
         }
         router.get("/v1/jobs/{id}") { [core] request in
-            SparrowService.handle { try SparrowService.json(JobView(try core.requireJob(id: SparrowService.parameter(request, "id")))) }
+            SparrowService.handle { try SparrowService.json(core.jobView(try core.requireJob(id: SparrowService.parameter(request, "id")))) }
         }
         router.delete("/v1/jobs/{id}") { [core] request in
-            SparrowService.handle { try SparrowService.json(JobView(try core.cancelJob(id: SparrowService.parameter(request, "id")))) }
+            SparrowService.handle { try SparrowService.json(core.jobView(try core.cancelJob(id: SparrowService.parameter(request, "id")))) }
         }
         router.get("/v1/jobs/{id}/events") { [core] request in
             SparrowService.handle {
@@ -161,7 +161,7 @@ extension SparrowService {
         func send(_ record: JobRecord) -> Bool {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(JobView(record))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let data = (try? encoder.encode(core.jobView(record))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return writer.writeEvent(data: data, event: record.status.isFinal ? "end" : "progress")
         }
         var current = job

@@ -22,23 +22,23 @@ public enum InferenceCodec {
         } else {
             jsonEnd = body.count
         }
-        let object: Any
-        do {
-            object = try body.withUnsafeBufferPointer { buffer in
-                try JSONSerialization.jsonObject(with: Data(buffer[0..<jsonEnd]), options: [])
-            }
-        } catch {
-            throw .invalid("the request is not valid JSON")
+        let parsed: Result<JSONNode, JSONNode.SyntaxError> = body.withUnsafeBytes { raw in
+            Result { () throws(JSONNode.SyntaxError) -> JSONNode in try JSONNode.parse(UnsafeRawBufferPointer(rebasing: raw[0..<jsonEnd])) }
         }
-        guard let root = object as? [String: Any] else { throw .invalid("the request must be a JSON object") }
+        let root: JSONNode
+        switch parsed {
+        case .success(let node): root = node
+        case .failure(let error): throw .invalid("the request is not valid JSON (\(error.message) at byte \(error.offset))")
+        }
+        guard case .object = root else { throw .invalid("the request must be a JSON object") }
 
         var binaryOffset = jsonEnd
-        guard let rawInputs = root["inputs"] as? [Any], !rawInputs.isEmpty else {
+        guard case .array(let rawInputs)? = root["inputs"], !rawInputs.isEmpty else {
             throw .invalid("the request needs a non-empty 'inputs' array")
         }
         var inputs: [InferenceInput] = []
-        for (index, raw) in rawInputs.enumerated() {
-            guard let spec = raw as? [String: Any] else { throw .invalid("inputs[\(index)] must be an object") }
+        for (index, spec) in rawInputs.enumerated() {
+            guard case .object = spec else { throw .invalid("inputs[\(index)] must be an object") }
             inputs.append(try decodeInput(spec, index: index, body: body, offset: &binaryOffset))
         }
         guard binaryOffset == body.count else {
@@ -51,34 +51,34 @@ public enum InferenceCodec {
 
         var outputs: [RequestedOutput]?
         if let rawOutputs = root["outputs"] {
-            guard let list = rawOutputs as? [Any] else { throw .invalid("'outputs' must be an array") }
-            outputs = try list.enumerated().map { (index, raw) throws(InferenceError) -> RequestedOutput in
-                guard let spec = raw as? [String: Any], let name = spec["name"] as? String else {
-                    throw .invalid("outputs[\(index)] needs a string 'name'")
-                }
+            guard case .array(let list) = rawOutputs else { throw .invalid("'outputs' must be an array") }
+            var requested: [RequestedOutput] = []
+            for (index, spec) in list.enumerated() {
+                guard case .string(let name)? = spec["name"] else { throw .invalid("outputs[\(index)] needs a string 'name'") }
                 let parameters = try parametersObject(spec, what: "outputs[\(index)]")
-                if let count = parameters["classification"] ?? parameters["class_count"],
-                   (count as? NSNumber)?.intValue ?? 0 != 0 {
-                    throw .invalid("the classification extension is not supported")
+                for key in ["classification", "class_count"] {
+                    if let count = parameters[key], count != .number(0, integer: 0) {
+                        throw .invalid("the classification extension is not supported")
+                    }
                 }
-                return RequestedOutput(name: name, binary: try bool(parameters["binary_data"], "outputs[\(index)].parameters.binary_data"))
+                requested.append(RequestedOutput(name: name, binary: try bool(parameters["binary_data"], "outputs[\(index)].parameters.binary_data")))
             }
+            outputs = requested
         }
         let parameters = try parametersObject(root, what: "the request")
         let binaryOutput = try bool(parameters["binary_data_output"], "parameters.binary_data_output") ?? false
         var id: String?
         if let rawID = root["id"] {
-            guard let s = rawID as? String else { throw .invalid("'id' must be a string") }
+            guard case .string(let s) = rawID else { throw .invalid("'id' must be a string") }
             id = s
         }
         return InferenceRequest(id: id, inputs: inputs, outputs: outputs, binaryDataOutput: binaryOutput)
     }
 
-    private static func decodeInput(_ spec: [String: Any], index: Int, body: [UInt8],
+    private static func decodeInput(_ spec: JSONNode, index: Int, body: [UInt8],
                                     offset: inout Int) throws(InferenceError) -> InferenceInput {
-        let what = "inputs[\(index)]"
-        guard let name = spec["name"] as? String else { throw .invalid("\(what) needs a string 'name'") }
-        guard let datatypeName = spec["datatype"] as? String else { throw .invalid("input '\(name)' needs a 'datatype'") }
+        guard case .string(let name)? = spec["name"] else { throw .invalid("inputs[\(index)] needs a string 'name'") }
+        guard case .string(let datatypeName)? = spec["datatype"] else { throw .invalid("input '\(name)' needs a 'datatype'") }
         guard let datatype = DataType(rawValue: datatypeName) else {
             throw .invalid("input '\(name)' has datatype \(datatypeName); this server serves FP32 and INT64 tensors")
         }
@@ -87,7 +87,7 @@ public enum InferenceCodec {
         let parameters = try parametersObject(spec, what: "input '\(name)'")
 
         if let rawSize = parameters["binary_data_size"] {
-            guard let size = (rawSize as? NSNumber).flatMap(exactInt), size >= 0 else {
+            guard case .number(_, let integer?) = rawSize, integer >= 0, let size = Int(exactly: integer) else {
                 throw .invalid("input '\(name)': binary_data_size must be a non-negative integer")
             }
             guard spec["data"] == nil else { throw .invalid("input '\(name)' has both 'data' and binary_data_size") }
@@ -105,33 +105,39 @@ public enum InferenceCodec {
         }
 
         guard let data = spec["data"] else { throw .invalid("input '\(name)' has neither 'data' nor binary_data_size") }
-        var flat: [NSNumber] = []
-        flat.reserveCapacity(count)
-        try flatten(data, into: &flat, limit: count, name: name)
-        guard flat.count == count else {
-            throw .invalid("input '\(name)' has \(flat.count) values but shape \(shape) needs \(count)")
-        }
         switch datatype {
         case .float32:
-            return InferenceInput(name: name, tensor: Tensor(shape: shape, floats: flat.map { $0.floatValue }))
+            var values: [Float] = []
+            values.reserveCapacity(count)
+            try flatten(data, limit: count, name: name) { (number, _) throws(InferenceError) in values.append(Float(number)) }
+            guard values.count == count else {
+                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
+            }
+            return InferenceInput(name: name, tensor: Tensor(shape: shape, floats: values))
         case .int64:
             var values: [Int64] = []
             values.reserveCapacity(count)
-            for number in flat {
-                guard let v = exactInt64(number) else { throw .invalid("input '\(name)' is INT64 but holds \(number)") }
-                values.append(v)
+            try flatten(data, limit: count, name: name) { (number, integer) throws(InferenceError) in
+                if let integer { values.append(integer); return }
+                guard number.isFinite, number.rounded() == number, abs(number) < 9.2e18 else {
+                    throw .invalid("input '\(name)' is INT64 but holds \(number)")
+                }
+                values.append(Int64(number))
+            }
+            guard values.count == count else {
+                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
             }
             return InferenceInput(name: name, tensor: Tensor(shape: shape, int64s: values))
         }
     }
 
-    static func decodeShape(_ raw: Any?, name: String) throws(InferenceError) -> [Int] {
-        guard let list = raw as? [Any], list.count <= maxRank else {
+    static func decodeShape(_ raw: JSONNode?, name: String) throws(InferenceError) -> [Int] {
+        guard case .array(let list)? = raw, list.count <= maxRank else {
             throw .invalid("input '\(name)' needs a 'shape' array of at most \(maxRank) dimensions")
         }
         var shape: [Int] = []
         for dim in list {
-            guard let n = (dim as? NSNumber).flatMap(exactInt), !isBool(dim), n >= 0 else {
+            guard case .number(_, let integer?) = dim, integer >= 0, let n = Int(exactly: integer) else {
                 throw .invalid("input '\(name)': shape dimensions must be non-negative integers")
             }
             shape.append(n)
@@ -151,18 +157,27 @@ public enum InferenceCodec {
         return count
     }
 
-    /// Flattens nested arrays of numbers row-major, stopping early once past `limit`.
-    private static func flatten(_ value: Any, into out: inout [NSNumber], limit: Int, name: String) throws(InferenceError) {
-        if let list = value as? [Any] {
-            for item in list {
-                try flatten(item, into: &out, limit: limit, name: name)
-                if out.count > limit { return }
+    /// Visits nested arrays of numbers row-major; stops once more than `limit` values were seen.
+    private static func flatten(_ value: JSONNode, limit: Int, name: String,
+                                _ visit: (Double, Int64?) throws(InferenceError) -> Void) throws(InferenceError) {
+        var seen = 0
+        func walk(_ node: JSONNode) throws(InferenceError) {
+            switch node {
+            case .number(let d, let i):
+                seen += 1
+                if seen > limit { return }
+                try visit(d, i)
+            case .array(let items):
+                for item in items {
+                    try walk(item)
+                    if seen > limit { return }
+                }
+            default:
+                throw .invalid("input '\(name)': 'data' must hold only numbers")
             }
-        } else if let number = value as? NSNumber, !isBool(number) {
-            out.append(number)
-        } else {
-            throw .invalid("input '\(name)': 'data' must hold only numbers")
         }
+        try walk(value)
+        if seen > limit { throw .invalid("input '\(name)' has more values than its shape holds") }
     }
 
     private static func readLittleEndian(_ raw: UnsafeRawBufferPointer, from offset: Int, count: Int,
@@ -187,20 +202,20 @@ public enum InferenceCodec {
         }
     }
 
-    private static func parametersObject(_ spec: [String: Any], what: String) throws(InferenceError) -> [String: Any] {
+    private static func parametersObject(_ spec: JSONNode, what: String) throws(InferenceError) -> [String: JSONNode] {
         guard let raw = spec["parameters"] else { return [:] }
-        guard let object = raw as? [String: Any] else { throw .invalid("\(what): 'parameters' must be an object") }
+        guard case .object(let object) = raw else { throw .invalid("\(what): 'parameters' must be an object") }
         return object
     }
 
-    private static func bool(_ raw: Any?, _ what: String) throws(InferenceError) -> Bool? {
+    private static func bool(_ raw: JSONNode?, _ what: String) throws(InferenceError) -> Bool? {
         guard let raw else { return nil }
-        guard let number = raw as? NSNumber, isBool(number) else { throw .invalid("\(what) must be true or false") }
-        return number.boolValue
+        guard case .bool(let b) = raw else { throw .invalid("\(what) must be true or false") }
+        return b
     }
 
+    /// JSONSerialization boxes true/false as NSNumbers of objCType "c" (it never makes Int8s).
     static func isBool(_ value: Any) -> Bool {
-        // JSONSerialization boxes true/false as NSNumbers of objCType "c" (it never makes Int8s).
         guard let number = value as? NSNumber else { return false }
         return number.objCType.pointee == CChar(UInt8(ascii: "c"))
     }
@@ -209,16 +224,5 @@ public enum InferenceCodec {
         let d = number.doubleValue
         guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
         return number.intValue
-    }
-
-    static func exactInt64(_ number: NSNumber) -> Int64? {
-        if isBool(number) { return nil }
-        let type = number.objCType.pointee
-        if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) {
-            let d = number.doubleValue
-            guard d.isFinite, d.rounded() == d, abs(d) < 9.2e18 else { return nil }
-            return Int64(d)
-        }
-        return number.int64Value
     }
 }

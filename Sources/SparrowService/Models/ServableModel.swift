@@ -18,12 +18,29 @@ public final class ServableModel: Sendable {
         try self.init(graph: model.graph)
     }
 
-    /// Loads a `.sparrow` artifact: its graph with the compressed layers decoded.
-    public convenience init(artifact bytes: [UInt8]) throws {
+    /// Loads a `.sparrow` artifact on the chosen engine: `.sparse` keeps the compressed layers
+    /// packed and runs them on the EIE-style sparse engine, `.dense` decodes them to floats.
+    public init(artifact bytes: [UInt8], engine: InferenceEngine = .sparse) throws {
         let artifact = try Artifact(bytes: bytes)
-        let model = try ONNXModel(serializedBytes: artifact.graphBytes,
-                                  restoringInitializers: try artifact.decodedInitializers())
-        try self.init(graph: model.graph)
+        let graph: Graph
+        switch engine {
+        case .sparse:
+            // One thread per layer: the server's concurrency comes from serving requests in
+            // parallel, and splitting each small batch-1 product across cores only adds handoffs.
+            let (sparseGraph, layers) = try makeSparseLayers(artifact: artifact, threads: 1)
+            graph = sparseGraph
+            runtime = try DenseRuntime(graph: sparseGraph, linearOperators: layers)
+        case .dense:
+            graph = try ONNXModel(serializedBytes: artifact.graphBytes,
+                                  restoringInitializers: try artifact.decodedInitializers()).graph
+            runtime = try DenseRuntime(graph: graph)
+        }
+        inputInfo = graph.inputs
+        inputs = graph.inputs.map(ServableModel.spec)
+        outputs = graph.outputs.map(ServableModel.spec)
+        // Count the model's weights, packed ones included.
+        parameters = graph.initializers.values.reduce(0) { $0 + $1.count }
+            + artifact.layers.filter { graph.initializers[$0.name] == nil }.reduce(0) { $0 + $1.count }
     }
 
     public init(graph: Graph) throws {

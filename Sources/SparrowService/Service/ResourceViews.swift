@@ -149,6 +149,25 @@ struct JobView: Encodable {
         case artifactID = "artifact_id"
     }
 
+    /// Absent values are written as null, so every documented field is always present.
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(modelID, forKey: .modelID)
+        try c.encode(status, forKey: .status)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(finishedAt, forKey: .finishedAt)
+        try c.encode(error, forKey: .error)
+        try c.encode(artifactID, forKey: .artifactID)
+        try c.encode(version, forKey: .version)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(config, forKey: .config)
+        try c.encode(report, forKey: .report)
+    }
+
     init(_ j: JobRecord, version: Int? = nil) {
         id = j.id
         modelID = j.modelID

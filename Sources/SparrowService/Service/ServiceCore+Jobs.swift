@@ -196,6 +196,18 @@ extension ServiceCore {
 }
 
 extension ServiceCore {
+    /// A job as the API shows it, with the model version its artifact became.
+    /// A running job's stage and progress come from the live board: storage is only written at
+    /// stage boundaries, not at every progress step.
+    func jobView(_ job: JobRecord) -> JobView {
+        var job = job
+        if job.status == .running, let live = board.snapshot(job.id), live.status == .running {
+            job.stage = live.stage
+            job.progress = live.progress
+        }
+        return JobView(job, version: job.artifactID.flatMap { try? catalog.artifact(id: $0) }?.version)
+    }
+
     func requireArtifact(id: String) throws -> ArtifactRecord {
         guard ResourceID.isValid(id, kind: .artifact), let artifact = try catalog.artifact(id: id) else {
             throw ServiceError.notFound("no artifact with id '\(id)'")

@@ -1,0 +1,176 @@
+import COpenBLAS
+import Dispatch
+import SparrowCompression
+
+/// EIE's benchmark (Han et al., ISCA 2016, Table III) on this machine: random layers at the paper's
+/// weight and activation densities with 4-bit shared weights, timed as dense float32 BLAS
+/// (cblas_sgemv / cblas_sgemm) and on the sparse engine in the same run, interleaved, medians of
+/// `repeats` rounds.
+public enum SparseBenchmark {
+    /// One row of Table III. Sizes are in × out as the paper lists them (Alex-6 is 9216 inputs —
+    /// pool5's 256·6·6 — to 4096 outputs); the weight matrix is out × in. `paper…Micros` are the
+    /// paper's Table IV CPU rows (Core i7-5930K, MKL, batch 1).
+    public struct Layer: Sendable {
+        public let name: String
+        public let inFeatures: Int
+        public let outFeatures: Int
+        public let weightDensity: Double
+        public let activationDensity: Double
+        public let paperDenseMicros: Double
+        public let paperSparseMicros: Double
+    }
+
+    public static let eieLayers: [Layer] = [
+        Layer(name: "Alex-6", inFeatures: 9216, outFeatures: 4096, weightDensity: 0.09, activationDensity: 0.351,
+              paperDenseMicros: 7516.2, paperSparseMicros: 3066.5),
+        Layer(name: "Alex-7", inFeatures: 4096, outFeatures: 4096, weightDensity: 0.09, activationDensity: 0.353,
+              paperDenseMicros: 6187.1, paperSparseMicros: 1282.1),
+        Layer(name: "Alex-8", inFeatures: 4096, outFeatures: 1000, weightDensity: 0.25, activationDensity: 0.375,
+              paperDenseMicros: 1134.9, paperSparseMicros: 890.5),
+        Layer(name: "VGG-6", inFeatures: 25088, outFeatures: 4096, weightDensity: 0.04, activationDensity: 0.183,
+              paperDenseMicros: 35022.8, paperSparseMicros: 3774.3),
+        Layer(name: "VGG-7", inFeatures: 4096, outFeatures: 4096, weightDensity: 0.04, activationDensity: 0.375,
+              paperDenseMicros: 5372.8, paperSparseMicros: 545.1),
+        Layer(name: "VGG-8", inFeatures: 4096, outFeatures: 1000, weightDensity: 0.23, activationDensity: 0.411,
+              paperDenseMicros: 774.2, paperSparseMicros: 777.3),
+        Layer(name: "NT-We", inFeatures: 4096, outFeatures: 600, weightDensity: 0.10, activationDensity: 1.0,
+              paperDenseMicros: 605.0, paperSparseMicros: 261.2),
+        Layer(name: "NT-Wd", inFeatures: 600, outFeatures: 8791, weightDensity: 0.11, activationDensity: 1.0,
+              paperDenseMicros: 1361.4, paperSparseMicros: 437.4),
+        Layer(name: "NT-LSTM", inFeatures: 1201, outFeatures: 2400, weightDensity: 0.10, activationDensity: 1.0,
+              paperDenseMicros: 470.5, paperSparseMicros: 260.0),
+    ]
+
+    public struct Result: Sendable, Codable {
+        public let layer: String
+        public let batch: Int
+        public let inFeatures: Int
+        public let outFeatures: Int
+        public let weightDensity: Double
+        public let activationDensity: Double
+        /// Medians over the rounds.
+        public let denseMicros: Double
+        public let sparseMicros: Double
+        /// dense / sparse, the median of the per-round ratios.
+        public let speedup: Double
+        /// Bytes of the packed layer (words, column pointers, codebook).
+        public let compressedBytes: Int
+        public let fillerFraction: Double
+        /// compressedBytes / measured streaming bandwidth.
+        public let floorMicros: Double
+        public let paperDenseMicros: Double?
+        public let paperSparseMicros: Double?
+        /// Largest |sparse − dense| / max|dense| seen, a sanity check that both compute the same.
+        public let maxRelativeError: Double
+
+        enum CodingKeys: String, CodingKey {
+            case layer, batch
+            case inFeatures = "in_features", outFeatures = "out_features"
+            case weightDensity = "weight_density", activationDensity = "activation_density"
+            case denseMicros = "dense_us", sparseMicros = "sparse_us", speedup
+            case compressedBytes = "compressed_bytes", fillerFraction = "filler_fraction"
+            case floorMicros = "floor_us"
+            case paperDenseMicros = "paper_dense_us", paperSparseMicros = "paper_sparse_us"
+            case maxRelativeError = "max_relative_error"
+        }
+    }
+
+    /// Times every layer at every batch size. `progress` sees each result as soon as it is measured.
+    public static func run(layers: [Layer] = eieLayers, batches: [Int] = [1, 64], repeats: Int = 7,
+                           threads: Int = SparseLinearLayer.defaultThreads, bandwidth: Double,
+                           progress: (Result) -> Void = { _ in }) throws -> [Result] {
+        var results: [Result] = []
+        for (index, spec) in layers.enumerated() {
+            let matrix = try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures,
+                                                 density: spec.weightDensity,
+                                                 codebook: SparseMatrix.sharedWeights(bits: 4),
+                                                 seed: 0xE1E_0000 + UInt64(index))
+            let sparse = try SparseLinearLayer(matrix, threads: threads)
+            let dense = denseCopy(matrix)
+            defer { dense.deallocate() }
+            for batch in batches {
+                let r = measure(spec, batch: batch, dense: dense, sparse: sparse, repeats: repeats,
+                                bandwidth: bandwidth, seed: UInt64(index * 1000 + batch))
+                progress(r)
+                results.append(r)
+            }
+        }
+        return results
+    }
+
+    /// The benchmark's dense baseline only: the layer expanded to a row-major out × in float matrix.
+    static func denseCopy(_ m: SparseMatrix) -> UnsafeMutablePointer<Float> {
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: m.outFeatures * m.inFeatures)
+        w.initialize(repeating: 0, count: m.outFeatures * m.inFeatures)
+        for e in m.entries { w[Int(e.row) * m.inFeatures + Int(e.column)] = m.codebook[Int(e.code)] }
+        return w
+    }
+
+    static func measure(_ spec: Layer, batch: Int, dense w: UnsafeMutablePointer<Float>, sparse: SparseLinearLayer,
+                        repeats: Int, bandwidth: Double, seed: UInt64) -> Result {
+        let (n, m) = (spec.inFeatures, spec.outFeatures)
+        var rng = SplitMix64(seed: seed)
+        let threshold = UInt64(spec.activationDensity * 0x1p53)
+        // ReLU outputs: non-negative, zero with probability 1 − activation density.
+        let x = (0..<(batch * n)).map { _ in
+            rng.next() >> 11 < threshold ? Float(rng.next() >> 40) / Float(1 << 24) : 0
+        }
+        var yDense = [Float](repeating: 0, count: batch * m)
+        var ySparse = [Float](repeating: 0, count: batch * m)
+        var denseTimes: [Double] = []
+        var sparseTimes: [Double] = []
+        var ratios: [Double] = []
+        var worst = 0.0
+        x.withUnsafeBufferPointer { xp in
+            let xb = xp.baseAddress!
+            yDense.withUnsafeMutableBufferPointer { yd in
+                ySparse.withUnsafeMutableBufferPointer { ys in
+                    // One untimed round warms code paths and thread pools.
+                    for round in 0...repeats {
+                        let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
+                        let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
+                        guard round > 0 else { continue }
+                        denseTimes.append(td)
+                        sparseTimes.append(ts)
+                        ratios.append(td / ts)
+                    }
+                    let scale = Double(yd.reduce(0) { max($0, abs($1)) })
+                    for (a, b) in zip(yd, ys) { worst = max(worst, Double(abs(a - b)) / max(scale, 1e-30)) }
+                }
+            }
+        }
+        return Result(layer: spec.name, batch: batch, inFeatures: n, outFeatures: m,
+                      weightDensity: spec.weightDensity, activationDensity: spec.activationDensity,
+                      denseMicros: median(denseTimes), sparseMicros: median(sparseTimes), speedup: median(ratios),
+                      compressedBytes: sparse.packedBytes,
+                      fillerFraction: Double(sparse.fillerCount) / Double(max(1, sparse.storedWordCount)),
+                      floorMicros: Double(sparse.packedBytes) / bandwidth * 1e6,
+                      paperDenseMicros: batch == 1 ? spec.paperDenseMicros : nil,
+                      paperSparseMicros: batch == 1 ? spec.paperSparseMicros : nil,
+                      maxRelativeError: worst)
+    }
+
+    /// y = x·Wᵀ with W out × in row-major: sgemv at batch 1, sgemm above.
+    static func denseApply(_ w: UnsafePointer<Float>, out m: Int, in n: Int, x: UnsafePointer<Float>, batch: Int,
+                           y: UnsafeMutablePointer<Float>) {
+        if batch == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, w, Int32(n), x, 1, 0, y, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(m), Int32(n), 1,
+                        x, Int32(n), w, Int32(n), 0, y, Int32(m))
+        }
+    }
+
+    /// Microseconds the closure takes.
+    static func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return .nan }
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}

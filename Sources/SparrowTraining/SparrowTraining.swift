@@ -1,1 +1,0 @@
-// SparrowTraining module. See Package.swift for the dependency direction.

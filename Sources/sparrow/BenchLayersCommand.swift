@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SparrowInference
+
+/// `sparrow bench-layers`: EIE's Table III layers, dense OpenBLAS against the sparse engine.
+struct BenchLayersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-layers",
+        abstract: "Time EIE's benchmark layers (ISCA 2016, Table III): dense BLAS vs Sparrow's sparse engine.")
+
+    @Flag(help: "Print [{layer, batch, dense_us, sparse_us, ...}] as JSON.")
+    var json = false
+
+    @Option(help: "Timed rounds per layer and batch (medians are reported).")
+    var repeats = 7
+
+    @Option(help: "Comma-separated batch sizes.")
+    var batches = "1,64"
+
+    @Option(help: "Comma-separated layer names (default: all of Table III).")
+    var layers: String?
+
+    @Option(help: "Sparse engine threads (default: cores, at most 4).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (1...1000).contains(repeats) else { throw ValidationError("--repeats must be 1...1000") }
+        guard parsedBatches != nil else { throw ValidationError("--batches must be positive integers, e.g. 1,64") }
+        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be 1...64") }
+        if let names = layers?.split(separator: ","), let bad = names.first(where: { n in
+            !SparseBenchmark.eieLayers.contains { $0.name.lowercased() == n.lowercased() } }) {
+            throw ValidationError("unknown layer \(bad); known: \(SparseBenchmark.eieLayers.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    var parsedBatches: [Int]? {
+        let v = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return !v.isEmpty && v.count == batches.split(separator: ",").count && v.allSatisfy({ (1...4096).contains($0) }) ? v : nil
+    }
+
+    func run() throws {
+        let selected = layers.map { names in
+            let wanted = Set(names.split(separator: ",").map { $0.lowercased() })
+            return SparseBenchmark.eieLayers.filter { wanted.contains($0.name.lowercased()) }
+        } ?? SparseBenchmark.eieLayers
+        let threads = threads ?? SparseLinearLayer.defaultThreads
+        let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
+        if !json {
+            print(String(format: "streaming read bandwidth: %.1f GB/s (%d threads); sparse threads: %d; medians of %d rounds",
+                         bandwidth / 1e9, threads, threads, repeats))
+            print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
+            print(Self.header)
+        }
+        let results = try SparseBenchmark.run(layers: selected, batches: parsedBatches ?? [1, 64], repeats: repeats,
+                                              threads: threads, bandwidth: bandwidth) { r in
+            if !json { print(Self.row(r)) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+
+    static let header = [pad("layer", 8), pad("in×out", 11), lpad("W%", 5), lpad("act%", 5), lpad("batch", 5),
+                         lpad("dense µs", 10), lpad("sparse µs", 10), lpad("speedup", 7), lpad("floor µs", 9),
+                         lpad("/floor", 7), lpad("paper dns", 10), lpad("paper sps", 10), lpad("paper×", 7)]
+        .joined(separator: " ")
+
+    static func row(_ r: SparseBenchmark.Result) -> String {
+        let paper = r.paperDenseMicros.flatMap { d in r.paperSparseMicros.map { (d, $0) } }
+        return [pad(r.layer, 8), pad("\(r.inFeatures)×\(r.outFeatures)", 11), f(r.weightDensity * 100, 5),
+                f(r.activationDensity * 100, 5), lpad("\(r.batch)", 5), f(r.denseMicros, 10), f(r.sparseMicros, 10),
+                f(r.speedup, 7, 2), f(r.floorMicros, 9), f(r.sparseMicros / r.floorMicros, 7, 2),
+                paper.map { f($0.0, 10) } ?? lpad("-", 10), paper.map { f($0.1, 10) } ?? lpad("-", 10),
+                paper.map { f($0.0 / $0.1, 7, 2) } ?? lpad("-", 7)].joined(separator: " ")
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+    static func lpad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+    static func f(_ v: Double, _ width: Int, _ decimals: Int = 1) -> String {
+        lpad(String(format: "%.\(decimals)f", v), width)
+    }
+}

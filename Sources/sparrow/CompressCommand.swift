@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import SparrowCompression
+
+/// `sparrow compress MODEL.onnx -o OUT.sparrow [--config CONFIG.json] [--report REPORT.json]`
+struct CompressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Prune, quantize and Huffman-code an ONNX model into a .sparrow artifact (data-free).")
+
+    @Argument(help: "The ONNX model to compress.") var model: String
+    @Option(name: .shortAndLong, help: "Where to write the .sparrow artifact.") var output: String
+    @Option(help: "Compression settings as JSON (see docs/COMPRESSION.md); defaults follow the paper.") var config: String?
+    @Option(help: "Write the size report as JSON to this file.") var report: String?
+    @Flag(help: "Skip measuring the dense model after gzip -9 (slow on very large models).") var noGzip = false
+    @Flag(name: .shortAndLong, help: "Print only errors.") var quiet = false
+    @OptionGroup(title: "Fine-tuning (with --dataset or the config's \"finetune\" object)") var finetune: FinetuneArguments
+
+    func run() throws {
+        let settings = try config.map { try CompressionConfig(json: CLIFiles.read($0)) } ?? CompressionConfig()
+        if finetune.requested(settings) {
+            let result = try finetune.run(model: model, config: settings, quiet: quiet)
+            try CLIFiles.write(result.bytes, to: output)
+            if let report { try CLIFiles.write(result.report.json(), to: report) }
+            if !quiet { print(result.report.table()) }
+            return
+        }
+        let quiet = self.quiet
+        // The file's bytes go straight into compress, which releases them once parsed.
+        let result = try DeepCompression.compress(onnx: CLIFiles.read(model), config: settings, reportGzip: !noGzip, progress: { stage, fraction in
+            if !quiet && stage == "compress" && fraction == 1 { FileHandle.standardError.write(Data("compressed all layers\n".utf8)) }
+        })
+        try CLIFiles.write(result.bytes, to: output)
+        if let report { try CLIFiles.write(result.report.json(), to: report) }
+        if !quiet { print(result.report.table()) }
+    }
+}
+
+/// File access for the commands (the library targets do no I/O).
+enum CLIFiles {
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        return [UInt8](data)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import SparrowModel
+import SparrowTraining
+
+/// `sparrow dsd MODEL.onnx --dataset TRAIN -o OUT.onnx`: dense → sparse → dense training.
+struct DsdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsd",
+        abstract: "Dense-sparse-dense training (Han et al., ICLR 2017): prune, retrain sparse, restore and retrain at lr/10.")
+
+    @Argument(help: "The ONNX model.") var model: String
+    @OptionGroup var training: TrainingArguments
+    @Option(help: "Sparsity of every weight matrix and kernel in the sparse phase.") var sparsity: Double = 0.5
+    @Option(help: "Epochs of each phase (dense, sparse, re-dense).") var epochs: Int = 2
+    @Option(name: .shortAndLong, help: "Where to write the trained ONNX model.") var output: String
+    @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
+
+    func run() throws {
+        let onnx = try ONNXModel(contentsOf: model)
+        let data = try training.trainingData()
+        let eval = try training.evaluationData()
+        let network = try TrainableNetwork(graph: onnx.graph)
+        let trainer = try Trainer(network: network, options: training.options(epochs: epochs, defaultRate: 0.01))
+        let before = try eval.map { try trainer.evaluate($0) }
+        try DenseSparseDense.run(trainer, plan: .init(sparsity: sparsity, denseEpochs: epochs, sparseEpochs: epochs,
+                                                      redenseEpochs: epochs),
+                                 data: data, monitor: ProgressPrinter.monitor(quiet: quiet))
+        let after = try eval.map { try trainer.evaluate($0) }
+        try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
+        if let before, let after {
+            print(String(format: "DSD: held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100))
+        } else {
+            print("DSD: trained \(3 * epochs) epochs")
+        }
+    }
+}

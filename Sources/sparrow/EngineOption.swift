@@ -1,0 +1,5 @@
+import ArgumentParser
+import SparrowInference
+
+/// `--engine sparse|dense` for commands that run `.sparrow` artifacts.
+extension InferenceEngine: ExpressibleByArgument {}

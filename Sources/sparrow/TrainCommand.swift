@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import SparrowModel
+import SparrowTraining
+
+/// `sparrow train MODEL.onnx --dataset TRAIN --epochs N [--lr LR] [--seed S] -o OUT.onnx`
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the float initializers of an ONNX classifier with softmax cross-entropy (SGD or Adam).")
+
+    @Argument(help: "The ONNX model (its weights may be random).") var model: String
+    @OptionGroup var training: TrainingArguments
+    @Option(help: "Epochs over the training data.") var epochs: Int = 10
+    @Option(name: .shortAndLong, help: "Where to write the trained ONNX model.") var output: String
+    @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
+
+    func run() throws {
+        let onnx = try ONNXModel(contentsOf: model)
+        let data = try training.trainingData()
+        let eval = try training.evaluationData()
+        let network = try TrainableNetwork(graph: onnx.graph)
+        let trainer = try Trainer(network: network, options: training.options(epochs: epochs, defaultRate: 0.01))
+        let before = try eval.map { try trainer.evaluate($0) }
+        let reports = try trainer.fit(data, span: .init(stage: "train"), monitor: ProgressPrinter.monitor(quiet: quiet))
+        let after = try eval.map { try trainer.evaluate($0) }
+        try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
+        var summary = "trained \(epochs) epochs on \(data.count) samples"
+        if let last = reports.last { summary += String(format: ", %.0f samples/s", last.samplesPerSecond) }
+        if let before, let after {
+            summary += String(format: "; held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100)
+        }
+        print(summary)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import SparrowHTTP
+
+/// File responses (ranges, validators) and the static file server's path checks.
+@Suite struct StaticFilesTests {
+    let root: String
+    let outside: String
+    let client: HTTPTestClient
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("static-\(UUID())").path
+        root = base + "/root"
+        outside = base + "/secret.txt"
+        try FileManager.default.createDirectory(atPath: root + "/sub", withIntermediateDirectories: true)
+        try Data("0123456789".utf8).write(to: URL(fileURLWithPath: root + "/digits.txt"))
+        try Data("<h1>hi</h1>".utf8).write(to: URL(fileURLWithPath: root + "/sub/index.html"))
+        try Data("secret".utf8).write(to: URL(fileURLWithPath: outside))
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape.txt", withDestinationPath: outside)
+        let router = Router()
+        router.mount("/static/*", methods: [.get, .head], StaticFiles(root: root))
+        client = HTTPTestClient(responder: router)
+    }
+
+    @Test func servesFilesAndIndexes() throws {
+        let r = try client.request(.get, "/static/digits.txt")
+        #expect(r.status == 200 && r.text == "0123456789")
+        #expect(r.headers["Content-Type"] == "text/plain; charset=utf-8")
+        #expect(r.headers["Accept-Ranges"] == "bytes")
+        #expect(try client.request(.get, "/static/sub/").text == "<h1>hi</h1>")
+        #expect(try client.request(.get, "/static/none.txt").status == 404)
+    }
+
+    @Test func ranges() throws {
+        let mid = try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=2-4"])
+        #expect(mid.status == 206 && mid.text == "234")
+        #expect(mid.headers["Content-Range"] == "bytes 2-4/10")
+        #expect(try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=7-"]).text == "789")
+        #expect(try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=-3"]).text == "789")
+        #expect(try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=5-100"]).text == "56789")
+        let bad = try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=10-"])
+        #expect(bad.status == 416 && bad.headers["Content-Range"] == "bytes */10")
+        let multi = try client.request(.get, "/static/digits.txt", headers: ["Range": "bytes=0-1,3-4"])
+        #expect(multi.status == 200 && multi.text == "0123456789")
+    }
+
+    @Test func etagAndIfNoneMatch() throws {
+        let first = try client.request(.get, "/static/digits.txt")
+        let etag = try #require(first.headers["ETag"])
+        let again = try client.request(.get, "/static/digits.txt", headers: ["If-None-Match": etag])
+        #expect(again.status == 304 && again.body.isEmpty)
+        let stale = try client.request(.get, "/static/digits.txt", headers: ["If-Range": "\"other\"", "Range": "bytes=0-0"])
+        #expect(stale.status == 200)
+    }
+
+    @Test(arguments: ["/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/sub/%2E%2E/%2E%2E/secret.txt",
+                      "/static/..%2Fsecret.txt", "/static/escape.txt", "/static/a%00b"])
+    func traversalRefused(_ target: String) throws {
+        let r = try client.request(.get, target)
+        #expect(r.status == 403 || r.status == 404, "\(target) -> \(r.status)")
+        #expect(!r.text.contains("secret"))
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-import SparrowTraining
-
-@Test func moduleLinks() { #expect(Bool(true)) }

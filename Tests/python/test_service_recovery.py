@@ -1,0 +1,100 @@
+"""Crash safety: SIGKILL in the middle of a job and of an upload, then restart on the same data
+directory; SIGTERM re-queues a running job."""
+import os
+import socket
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import service_util as su  # noqa: E402
+
+BIG = su.mlp(sizes=(512,) * 17).SerializeToString()
+
+
+def wait_running(server, job_id, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.get("/v1/jobs/" + job_id).json()["status"] == "running":
+            return
+        time.sleep(0.02)
+    raise AssertionError("job never ran")
+
+
+def stored_files(data_dir):
+    blobs = os.path.join(data_dir, "blobs")
+    return sorted(f for d in os.listdir(blobs) if d != "tmp" for f in os.listdir(os.path.join(blobs, d)))
+
+
+def test_sigkill_during_a_job_requeues_it_and_it_finishes_after_restart():
+    with tempfile.TemporaryDirectory() as data:
+        first = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            mid = first.upload_model("big", BIG).json()["id"]
+            job = first.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+            queued = first.post("/v1/models/%s/compress" % mid, data='{"prune": {"sparsity": 0.8}}').json()["id"]
+            wait_running(first, job)
+            time.sleep(0.3)
+        finally:
+            first.kill()
+        second = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            done = second.wait_job(job)
+            assert done["status"] == "succeeded" and done["attempts"] == 2, done
+            assert second.wait_job(queued)["status"] == "succeeded"
+            art = second.get("/v1/artifacts/" + done["artifact_id"])
+            assert art.status_code == 200 and art.content[:4] == b"SPRW"
+            assert second.get("/v2/models/big").json()["versions"] == ["1", "2", "3"]
+            assert os.listdir(os.path.join(data, "blobs", "tmp")) == []
+        finally:
+            second.cleanup()
+
+
+def test_sigkill_during_an_upload_keeps_accepted_files_and_drops_the_partial_one():
+    with tempfile.TemporaryDirectory() as data:
+        first = su.Server(data_dir=data).start()
+        small = su.mlp(sizes=(16, 8)).SerializeToString()
+        try:
+            assert first.upload_model("kept", small).status_code == 201
+            before = stored_files(data)
+            sock = socket.create_connection(("127.0.0.1", first.port), timeout=10)
+            sock.sendall(b"POST /v1/models?name=partial HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(BIG))
+            sock.sendall(BIG[: len(BIG) // 2])
+            time.sleep(0.5)
+        finally:
+            first.kill()
+            sock.close()
+        second = su.Server(data_dir=data).start()
+        try:
+            names = [m["name"] for m in second.get("/v1/models").json()["items"]]
+            assert names == ["kept"]
+            assert stored_files(data) == before
+            assert os.listdir(os.path.join(data, "blobs", "tmp")) == []
+            assert os.listdir(os.path.join(data, "spool")) == []
+            r = second.post("/v2/models/kept/infer", json={"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 16],
+                                                                       "data": np.zeros(16).tolist()}]})
+            assert r.status_code == 200
+        finally:
+            second.cleanup()
+
+
+def test_sigterm_requeues_a_running_job():
+    with tempfile.TemporaryDirectory() as data:
+        first = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            mid = first.upload_model("big", BIG).json()["id"]
+            job = first.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+            wait_running(first, job)
+        finally:
+            first.stop()
+        assert first.proc.returncode == 0
+        second = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            done = second.wait_job(job)
+            assert done["status"] == "succeeded", done
+            assert done["attempts"] == 1  # a graceful stop does not count as an attempt
+        finally:
+            second.cleanup()
