@@ -39,7 +39,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "sparrow",
                           dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference",
-                                         "SparrowTraining", "SparrowService", "SparrowHTTP",
+                                         "SparrowTraining", "SparrowService", "SparrowHTTP", "COpenSSL",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
         // Timing driver for benchmarks/dense_runtime_vs_onnxruntime.py (not part of the product).

@@ -16,6 +16,7 @@ struct Sparrow: ParsableCommand {
             InspectCommand.self,
             TrainCommand.self,
             // Service
+            HealthcheckCommand.self,
             ServeCommand.self,
             // Benchmarks and developer tools
             BenchLayerCommand.self,

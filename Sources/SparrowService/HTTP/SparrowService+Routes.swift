@@ -23,6 +23,7 @@ extension SparrowService {
         installArtifactRoutes()
         installInferenceRoutes()
         installOperationRoutes()
+        ConsoleRoutes.register(on: router, core: core)
     }
 
     /// Runs a handler, turning service errors into `{"error": ...}` responses.
