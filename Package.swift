@@ -27,7 +27,7 @@ let package = Package(
 
         .target(name: "SparrowModel",
                 dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "SparrowCompression", dependencies: ["SparrowModel", "CZlib"]),
+        .target(name: "SparrowCompression", dependencies: ["SparrowModel"]),
         .target(name: "SparrowInference", dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS"]),
         .target(name: "SparrowTraining",
                 dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"]),
