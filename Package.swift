@@ -42,9 +42,6 @@ let package = Package(
                                          "SparrowTraining", "SparrowService", "SparrowHTTP",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
-        // Timing driver for benchmarks/dense_runtime_vs_onnxruntime.py (not part of the product).
-        .executableTarget(name: "DenseRuntimeBenchmark", dependencies: ["SparrowInference", "SparrowModel"],
-                          path: "benchmarks/DenseRuntimeBenchmark"),
 
         .testTarget(name: "SparrowModelTests", dependencies: ["SparrowModel"]),
         .testTarget(name: "SparrowCompressionTests", dependencies: ["SparrowCompression", "SparrowModel"]),
