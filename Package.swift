@@ -27,7 +27,7 @@ let package = Package(
 
         .target(name: "SparrowModel",
                 dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "SparrowCompression", dependencies: ["SparrowModel", "CZlib"]),
+        .target(name: "SparrowCompression", dependencies: ["SparrowModel"]),
         .target(name: "SparrowInference", dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS"]),
         .target(name: "SparrowTraining",
                 dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"]),
@@ -42,9 +42,6 @@ let package = Package(
                                          "SparrowTraining", "SparrowService", "SparrowHTTP", "COpenSSL",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
-        // Timing driver for benchmarks/dense_runtime_vs_onnxruntime.py (not part of the product).
-        .executableTarget(name: "DenseRuntimeBenchmark", dependencies: ["SparrowInference", "SparrowModel"],
-                          path: "benchmarks/DenseRuntimeBenchmark"),
 
         .testTarget(name: "SparrowModelTests", dependencies: ["SparrowModel"]),
         .testTarget(name: "SparrowCompressionTests", dependencies: ["SparrowCompression", "SparrowModel"]),

@@ -1,3 +1,5 @@
+import SparrowModel
+
 extension Artifact {
     /// Reads and checks a `.sparrow` file: magic, version, section table and its CRC, each
     /// section's bounds and CRC, then every field of every section. Throws
@@ -21,7 +23,7 @@ extension Artifact {
         let tableEnd = Artifact.headerSize + Artifact.tableEntrySize * sectionCount
         // The table's CRC is checked before any of its offsets is believed.
         var tableCRCReader = ByteReader(bytes, range: tableEnd..<tableEnd + 4, section: "section table")
-        guard try tableCRCReader.u32("table crc") == CRC32.checksum(bytes[0..<tableEnd]) else {
+        guard try tableCRCReader.u32("table crc") == Zlib.crc32(bytes[0..<tableEnd]) else {
             throw .malformedArtifact(section: "section table", message: "CRC mismatch")
         }
         var table = ByteReader(bytes, range: Artifact.headerSize..<tableEnd, section: "section table")
@@ -53,7 +55,7 @@ extension Artifact {
                 throw .malformedArtifact(section: "section \(i)", message: "unknown section kind \(entry.kind)")
             }
             let label = "\(kind) section \(i)"
-            guard CRC32.checksum(bytes[entry.range]) == entry.crc else {
+            guard Zlib.crc32(bytes[entry.range]) == entry.crc else {
                 throw .malformedArtifact(section: label, message: "CRC mismatch")
             }
             switch kind {

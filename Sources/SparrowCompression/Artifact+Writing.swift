@@ -1,3 +1,5 @@
+import SparrowModel
+
 extension Artifact {
     /// The file's bytes. Deterministic: same artifact, same bytes.
     public func serialized() -> [UInt8] {
@@ -16,11 +18,11 @@ extension Artifact {
             out.appendLE(UInt32(0))
             out.appendLE(UInt64(offset))
             out.appendLE(UInt64(bytes.count))
-            out.appendLE(CRC32.checksum(bytes))
+            out.appendLE(Zlib.crc32(bytes))
             out.appendLE(UInt32(0))
             offset += bytes.count
         }
-        out.appendLE(CRC32.checksum(out))
+        out.appendLE(Zlib.crc32(out))
         for (_, bytes) in sections { out += bytes }
         return out
     }

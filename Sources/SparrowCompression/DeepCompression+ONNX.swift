@@ -7,7 +7,7 @@ extension DeepCompression {
                                 progress: @Sendable (String, Double) -> Void = { _, _ in },
                                 isCancelled: @Sendable () -> Bool = { false }) throws -> CompressionResult {
         progress("load", 0)
-        let gzipSize = reportGzip ? Gzip.compressedSize(bytes, level: 9) : nil
+        let gzipSize = reportGzip ? (try? Zlib.gzipSize(bytes, level: 9)) : nil
         let (graph, graphBytes) = try parseReleasingBytes(bytes, config: config)
         return try compress(graph: graph, config: config, graphBytesWithout: { _ in graphBytes },
                             denseGzipBytes: gzipSize, progress: progress, isCancelled: isCancelled)

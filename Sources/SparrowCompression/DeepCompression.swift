@@ -33,7 +33,7 @@ public enum DeepCompression {
         var metadata = ArtifactMetadata()
         metadata.originalBytes = 4 * graph.parameterCount
         metadata.config = config.jsonValue
-        metadata.denseGzipBytes = denseGzipBytes ?? denseModelBytes.flatMap { Gzip.compressedSize($0, level: 9) }
+        metadata.denseGzipBytes = denseGzipBytes ?? denseModelBytes.flatMap { try? Zlib.gzipSize($0, level: 9) }
         let artifact = Artifact(metadata: metadata, graphBytes: try graphBytesWithout(Set(plan.layers.map(\.name))),
                                 layers: layers)
         let bytes = artifact.serialized()

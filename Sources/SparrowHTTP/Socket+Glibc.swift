@@ -50,21 +50,13 @@ enum Socket {
                 addr.sin6_family = sa_family_t(AF_INET6)
                 addr.sin6_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
                 guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else { throw SocketError(call: "inet_pton(\(host))", errno: EINVAL) }
-                try withUnsafePointer(to: &addr) { p throws(SocketError) in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
-                        _ = try syscall("bind") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                    }
-                }
+                try bindAddress(fd, &addr)
             } else {
                 var addr = sockaddr_in()
                 addr.sin_family = sa_family_t(AF_INET)
                 addr.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
                 guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { throw SocketError(call: "inet_pton(\(host))", errno: EINVAL) }
-                try withUnsafePointer(to: &addr) { p throws(SocketError) in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
-                        _ = try syscall("bind") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    }
-                }
+                try bindAddress(fd, &addr)
             }
             try syscall("listen") { Glibc.listen(fd, backlog) }
             return (fd, try boundPort(fd))
@@ -129,6 +121,15 @@ enum Socket {
                 var addr = a.pointee.sin_addr
                 inet_ntop(AF_INET, &addr, &text, socklen_t(text.count))
                 return "\(String(cString: text)):\(UInt16(bigEndian: a.pointee.sin_port))"
+            }
+        }
+    }
+
+    /// bind(2) with a sockaddr_in or sockaddr_in6, passing its own size.
+    private static func bindAddress<Address>(_ fd: Int32, _ addr: inout Address) throws(SocketError) {
+        try withUnsafePointer(to: &addr) { p throws(SocketError) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(SocketError) in
+                _ = try syscall("bind") { bind(fd, sa, socklen_t(MemoryLayout<Address>.size)) }
             }
         }
     }

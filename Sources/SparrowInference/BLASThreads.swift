@@ -4,7 +4,7 @@ import Foundation
 /// OpenBLAS threading policy. Inference GEMMs here are small (batch-1 rows, LeNet-sized convolutions),
 /// where OpenBLAS's thread hand-off costs more than it saves, and a server already runs requests in
 /// parallel; so unless the environment chooses (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or
-/// OMP_NUM_THREADS), the first runtime created pins OpenBLAS to one thread. See docs/benchmarks/runtime.md.
+/// OMP_NUM_THREADS), the first runtime created pins OpenBLAS to one thread. See docs/benchmarks/dense.md.
 enum BLASThreads {
     static let configured: Void = {
         let environment = ProcessInfo.processInfo.environment

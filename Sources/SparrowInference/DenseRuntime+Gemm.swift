@@ -10,10 +10,7 @@ extension DenseRuntime {
         try context.requireOutputs(1...1)
         let alpha = try context.float("alpha", default: 1), beta = try context.float("beta", default: 1)
         let transA = try context.int("transA", default: 0) != 0, transB = try context.int("transB", default: 0) != 0
-        let op = context.linearOperator(forInput: 1)
-        guard context.linearOperator(forInput: 0) == nil else {
-            throw RuntimeError("a linear operator can only replace the weight B")
-        }
+        let op = try weightOperator(context)
         return { args in
             let a = try args.required(0, "A")
             let av = try a.requireFloats("A")
@@ -68,10 +65,7 @@ extension DenseRuntime {
     static func matMul(_ context: CompileContext) throws -> Kernel {
         try context.requireInputs(2...2)
         try context.requireOutputs(1...1)
-        let op = context.linearOperator(forInput: 1)
-        guard context.linearOperator(forInput: 0) == nil else {
-            throw RuntimeError("a linear operator can only replace the weight B")
-        }
+        let op = try weightOperator(context)
         return { args in
             let a = try args.required(0, "A")
             let av = try a.requireFloats("A")
@@ -176,5 +170,13 @@ extension DenseRuntime {
             }
             count = rows * columns
         }
+    }
+
+    /// The linear operator standing in for weight B, if any; one standing in for A is an error.
+    private static func weightOperator(_ context: CompileContext) throws -> (any LinearOperator)? {
+        guard context.linearOperator(forInput: 0) == nil else {
+            throw RuntimeError("a linear operator can only replace the weight B")
+        }
+        return context.linearOperator(forInput: 1)
     }
 }

@@ -32,27 +32,21 @@ extension Tensor {
     func gathered(_ indices: [Int], shape newShape: [Int], fill: Double = 0) -> Tensor {
         switch storage {
         case .float32(let v):
-            let f = Float(fill)
-            let out = indices.withUnsafeBufferPointer { idx in
-                v.withUnsafeBufferPointer { src in
-                    [Float](unsafeUninitializedCapacity: idx.count) { dst, n in
-                        for i in 0..<idx.count { dst[i] = idx[i] >= 0 ? src[idx[i]] : f }
-                        n = idx.count
-                    }
-                }
-            }
-            return Tensor(shape: newShape, floats: out)
+            return Tensor(shape: newShape, floats: Tensor.gather(v, indices, fill: Float(fill)))
         case .int64(let v):
             let f = fill.isFinite ? Int64(exactly: fill.rounded(.towardZero)) ?? 0 : 0
-            let out = indices.withUnsafeBufferPointer { idx in
-                v.withUnsafeBufferPointer { src in
-                    [Int64](unsafeUninitializedCapacity: idx.count) { dst, n in
-                        for i in 0..<idx.count { dst[i] = idx[i] >= 0 ? src[idx[i]] : f }
-                        n = idx.count
-                    }
+            return Tensor(shape: newShape, int64s: Tensor.gather(v, indices, fill: f))
+        }
+    }
+
+    private static func gather<T>(_ values: [T], _ indices: [Int], fill: T) -> [T] {
+        indices.withUnsafeBufferPointer { idx in
+            values.withUnsafeBufferPointer { src in
+                [T](unsafeUninitializedCapacity: idx.count) { dst, n in
+                    for i in 0..<idx.count { dst.initializeElement(at: i, to: idx[i] >= 0 ? src[idx[i]] : fill) }
+                    n = idx.count
                 }
             }
-            return Tensor(shape: newShape, int64s: out)
         }
     }
 

@@ -15,6 +15,16 @@ public enum FileIO {
         }
     }
 
+    /// Reads `path` and decodes it; a format error (anything but `.io`, which already names the
+    /// path) is rethrown with the path in front of its message.
+    public static func decode<T>(_ path: String, with decode: ([UInt8]) throws -> T) throws -> T {
+        do {
+            return try decode(read(path))
+        } catch let error as ModelError where error.kind != .io {
+            throw ModelError(error.kind, "\(path): \(error.message)")
+        }
+    }
+
     /// Writes atomically (temporary file + rename), so readers never see a half-written file.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

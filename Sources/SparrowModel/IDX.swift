@@ -78,10 +78,6 @@ public enum IDX {
     }
 
     public static func read(path: String) throws -> Tensor {
-        do {
-            return try decode(FileIO.read(path))
-        } catch let error as ModelError where error.kind != .io {
-            throw ModelError(error.kind, "\(path): \(error.message)")
-        }
+        try FileIO.decode(path, with: decode)
     }
 }

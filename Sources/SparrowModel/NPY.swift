@@ -157,11 +157,7 @@ public enum NPY {
     }
 
     public static func read(path: String) throws -> Tensor {
-        do {
-            return try decode(FileIO.read(path))
-        } catch let error as ModelError where error.kind != .io {
-            throw ModelError(error.kind, "\(path): \(error.message)")
-        }
+        try FileIO.decode(path, with: decode)
     }
 
     public static func write(_ tensor: Tensor, to path: String) throws {

@@ -202,11 +202,7 @@ public enum NPZ {
     }
 
     public static func read(path: String) throws -> [String: Tensor] {
-        do {
-            return try decode(FileIO.read(path))
-        } catch let error as ModelError where error.kind != .io {
-            throw ModelError(error.kind, "\(path): \(error.message)")
-        }
+        try FileIO.decode(path, with: decode)
     }
 
     public static func write(_ arrays: [String: Tensor], to path: String, compressed: Bool = false) throws {

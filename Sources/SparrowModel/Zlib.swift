@@ -1,7 +1,7 @@
 import CZlib
 
 /// zlib wrappers for the formats SparrowModel reads: raw deflate (zip members), gzip (IDX .gz),
-/// and CRC-32. Output size is capped so a small corrupt or hostile input cannot exhaust memory.
+/// and CRC-32; also the gzip size of a buffer, for comparing artifacts against gzip. Output size is capped so a small corrupt or hostile input cannot exhaust memory.
 public enum Zlib {
     /// Default cap on decompressed output: 4 GiB.
     public static let defaultOutputLimit = 1 << 32
@@ -33,15 +33,26 @@ public enum Zlib {
         try deflate(input, windowBits: 15 + 16, level: level)
     }
 
+    /// Size of `input` after gzip at `level` (0...9). Streams the output through a fixed buffer
+    /// and only counts it, so a 500 MB model does not need a second copy in memory.
+    public static func gzipSize(_ input: [UInt8], level: Int32 = 6) throws -> Int {
+        var total = 0
+        try deflate(input, windowBits: 15 + 16, level: level) { total += $0.count }
+        return total
+    }
+
     /// CRC-32 as zip and gzip use it.
-    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 { crc32(bytes[...]) }
+
+    /// CRC-32 of a slice (e.g. one section of a file), without copying it.
+    public static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: uLong = CZlib.crc32(0, nil, 0)
-        // zlib takes a 32-bit length; feed large inputs in chunks.
-        var offset = 0
+        // zlib takes a 32-bit length; feed large inputs (> 4 GiB) in chunks.
         bytes.withUnsafeBufferPointer { buf in
-            while offset < buf.count {
+            var offset = 0
+            while offset < buf.count, let base = buf.baseAddress {
                 let n = min(buf.count - offset, 1 << 30)
-                crc = CZlib.crc32(crc, buf.baseAddress! + offset, uInt(n))
+                crc = CZlib.crc32(crc, base + offset, uInt(n))
                 offset += n
             }
         }
@@ -109,12 +120,19 @@ public enum Zlib {
     }
 
     private static func deflate(_ input: [UInt8], windowBits: Int32, level: Int32) throws -> [UInt8] {
+        var output = [UInt8]()
+        try deflate(input, windowBits: windowBits, level: level) { output.append(contentsOf: $0) }
+        return output
+    }
+
+    /// Deflates `input`, handing each piece of output to `sink` (valid only during the call).
+    private static func deflate(_ input: [UInt8], windowBits: Int32, level: Int32,
+                                sink: (UnsafeBufferPointer<UInt8>) -> Void) throws {
         var stream = z_stream()
         guard sparrow_deflateInit2(&stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK else {
             throw ModelError(.io, "zlib: cannot initialise deflate")
         }
         defer { deflateEnd(&stream) }
-        var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var consumed = 0
         try input.withUnsafeBufferPointer { inBuf in
@@ -133,9 +151,8 @@ public enum Zlib {
                     throw ModelError(.io, "zlib: deflate failed (error \(status))")
                 }
                 consumed += available - Int(stream.avail_in)
-                output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+                chunk.withUnsafeBufferPointer { sink(UnsafeBufferPointer(rebasing: $0[0..<($0.count - Int(stream.avail_out))])) }
             } while status != Z_STREAM_END
         }
-        return output
     }
 }

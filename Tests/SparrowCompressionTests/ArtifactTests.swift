@@ -18,14 +18,14 @@ private func put64(_ b: inout [UInt8], _ at: Int, _ v: UInt64) { for i in 0..<8 
 private func resealTable(_ b: inout [UInt8]) {
     let n = le32(b, 12)
     let end = 16 + 32 * n
-    put32(&b, end, CRC32.checksum(b[0..<end]))
+    put32(&b, end, Zlib.crc32(b[0..<end]))
 }
 
 /// Rewrites a section's CRC after editing its bytes.
 private func resealSection(_ b: inout [UInt8], _ i: Int) {
     let entry = 16 + 32 * i
     let offset = le64(b, entry + 8), length = le64(b, entry + 16)
-    put32(&b, entry + 24, CRC32.checksum(b[offset..<(offset + length)]))
+    put32(&b, entry + 24, Zlib.crc32(b[offset..<(offset + length)]))
     resealTable(&b)
 }
 
@@ -138,7 +138,7 @@ private func expectMalformed(_ bytes: [UInt8], _ fragment: String, sourceLocatio
             for i in 0..<n {
                 let offset = le64(b, 16 + 32 * i + 8), length = le64(b, 16 + 32 * i + 16)
                 if offset >= 0, length >= 0, offset + length <= b.count, offset <= b.count {
-                    put32(&b, 16 + 32 * i + 24, CRC32.checksum(b[offset..<(offset + length)]))
+                    put32(&b, 16 + 32 * i + 24, Zlib.crc32(b[offset..<(offset + length)]))
                 }
             }
             resealTable(&b)

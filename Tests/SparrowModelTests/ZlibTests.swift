@@ -26,3 +26,20 @@ import SparrowModel
     #expect(Zlib.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
     #expect(Zlib.crc32([]) == 0)
 }
+
+@Test func gzipSizeMatchesGzipOutput() throws {
+    var generator = SystemRandomNumberGenerator()
+    // Incompressible 3 MB: the output spans many 64 KiB chunks.
+    let noise = (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    for input in [[], Array("hello".utf8), [UInt8](repeating: 7, count: 1_000_000), noise] {
+        for level: Int32 in [1, 9] {
+            #expect(try Zlib.gzipSize(input, level: level) == Zlib.gzip(input, level: level).count)
+        }
+    }
+}
+
+@Test func crc32OfSliceMatchesCopy() {
+    let bytes = Array("xx123456789yy".utf8)
+    #expect(Zlib.crc32(bytes[2..<11]) == 0xCBF4_3926)
+    #expect(Zlib.crc32(bytes[2..<11]) == Zlib.crc32(Array(bytes[2..<11])))
+}
