@@ -102,7 +102,7 @@ public enum FineTunedCompression {
         var metadata = ArtifactMetadata()
         metadata.originalBytes = 4 * graph.parameterCount
         metadata.config = config.jsonValue
-        if let bytes = denseModelBytes { metadata.denseGzipBytes = Gzip.compressedSize(bytes, level: 9) }
+        if let bytes = denseModelBytes { metadata.denseGzipBytes = try? Zlib.gzipSize(bytes, level: 9) }
         var artifact = Artifact(metadata: metadata, graphBytes: try serializeGraph(dense, compressedNames), layers: layers)
         if let evaluation, let before = accuracyBefore {
             for (name, tensor) in try artifact.decodedInitializers() { try network.setValue(tensor.floats, of: name) }
