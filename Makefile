@@ -23,7 +23,7 @@ build:
 	$(SWIFT) build -c $(CONFIG) --product sparrow
 
 swift-test:
-	$(SWIFT) test -c $(CONFIG)
+	$(SWIFT) test -c $(CONFIG) --disable-testable-imports
 
 python-test:
 	SPARROW_BIN=$(abspath $(BIN)) .venv/bin/python -m pytest -q Tests/python

@@ -154,29 +154,22 @@ extension DenseRuntime {
         }
     }
 
-    /// Conv through a linear operator: per image, patches as rows [P, C·kh·kw] → operator → [P, M] → NCHW.
+    /// Conv through a linear operator, one image at a time: the image's im2col matrix [C·kh·kw, P] has
+    /// the positions as columns, which is what `applyTransposed` takes, and its [M, P] result is the
+    /// image's NCHW block as is. Per image the patch matrix stays cache-sized.
     static func convolveWithOperator(_ op: any LinearOperator, _ x: [Float], batch: Int, channels: Int,
                                      geometry g: WindowGeometry, into y: inout [Float]) {
         let patch = channels * g.kH * g.kW, positions = g.outPlane, m = op.outFeatures
-        var col = [Float](repeating: 0, count: patch * positions)
-        var rows = [Float](repeating: 0, count: patch * positions)
-        var product = [Float](repeating: 0, count: positions * m)
-        for n in 0..<batch {
-            col.withUnsafeMutableBufferPointer { cp in
-                x.withUnsafeBufferPointer { xp in
-                    im2col(xp.baseAddress! + n * channels * g.inPlane, channels: channels, geometry: g,
-                           into: cp.baseAddress!, rowStride: positions)
+        var col = scratchFloats(patch * positions)
+        col.withUnsafeMutableBufferPointer { cp in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    for n in 0..<batch {
+                        im2col(xp.baseAddress! + n * channels * g.inPlane, channels: channels, geometry: g,
+                               into: cp.baseAddress!, rowStride: positions)
+                        op.applyTransposed(cp.baseAddress!, batch: positions, into: yp.baseAddress! + n * m * positions)
+                    }
                 }
-            }
-            rows = transpose2D(col, rows: patch, columns: positions)
-            rows.withUnsafeBufferPointer { rp in
-                product.withUnsafeMutableBufferPointer { pp in
-                    op.apply(rp.baseAddress!, batch: positions, into: pp.baseAddress!)
-                }
-            }
-            y.withUnsafeMutableBufferPointer { yp in
-                let out = yp.baseAddress! + n * m * positions
-                for p in 0..<positions { for o in 0..<m { out[o * positions + p] = product[p * m + o] } }
             }
         }
     }

@@ -133,14 +133,77 @@ extension SparseLinearLayer {
                 acc.initialize(repeating: 0, count: s.localRows * lanes)
                 if wordBytes == 1 {
                     Self.accumulateBlock(s, UInt8.self, codeBits: codeBits, table: table, lanes: lanes,
-                                         xT: xTc + k * n * lanes, active: activeC + k * n, columns: n, into: acc)
+                                         xT: xTc + k * n * lanes, columnStride: lanes, active: activeC + k * n,
+                                         columns: n, into: acc)
                 } else {
                     Self.accumulateBlock(s, UInt16.self, codeBits: codeBits, table: table, lanes: lanes,
-                                         xT: xTc + k * n * lanes, active: activeC + k * n, columns: n, into: acc)
+                                         xT: xTc + k * n * lanes, columnStride: lanes, active: activeC + k * n,
+                                         columns: n, into: acc)
                 }
                 for b in 0..<min(lanes, batch - k * lanes) {
                     let yb = y + (k * lanes + b) * out + s.thread
                     for r in 0..<s.localRows { yb[r * stride] = acc[r * lanes + b] }
+                }
+            }
+        }
+    }
+
+    // MARK: samples as columns (convolutions)
+
+    /// `LinearOperator.applyTransposed` without any transpose: a full block of `lanes` samples is read
+    /// in place (column j of block k starts at xT[j·batch + k·lanes]); only a partial last block is
+    /// copied into a zero-padded tile. Each accumulator row is copied straight into its row of yT.
+    public func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>) {
+        guard batch > 0 else { return }
+        if batch == 1 {
+            applySingle(xT, into: yT)
+            return
+        }
+        let n = inFeatures
+        let lanes = Self.lanes(forBatch: batch)
+        let blocks = (batch + lanes - 1) / lanes
+        let tail = batch - (blocks - 1) * lanes  // samples in the last block, 1...lanes
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tail < lanes ? n * lanes : 1)
+        defer { tile.deallocate() }
+        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
+        defer { activeColumn.deallocate() }
+        for k in 0..<blocks {
+            let samples = k == blocks - 1 ? tail : lanes
+            for j in 0..<n {
+                let column = xT + (j &* batch &+ k &* lanes)
+                var bits: UInt32 = 0
+                if samples == lanes {
+                    for b in 0..<lanes { bits |= column[b].bitPattern << 1 }  // ±0 count as zero
+                } else {
+                    let padded = tile + j &* lanes
+                    for b in 0..<samples {
+                        padded[b] = column[b]
+                        bits |= column[b].bitPattern << 1
+                    }
+                    for b in samples..<lanes { padded[b] = 0 }
+                }
+                activeColumn[k &* n &+ j] = bits != 0
+            }
+        }
+        let table = UnsafePointer(self.table)
+        let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
+        let (codeBits, wordBytes, stride) = (self.codeBits, self.wordBytes, self.slices.count)
+        forEachSlice(work: storedWordCount * batch) { s in
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.localRows * lanes))
+            defer { acc.deallocate() }
+            for k in 0..<blocks {
+                let samples = k == blocks - 1 ? tail : lanes
+                let (base, columnStride) = samples == lanes ? (xT + k * lanes, batch) : (tileC, lanes)
+                acc.initialize(repeating: 0, count: s.localRows * lanes)
+                if wordBytes == 1 {
+                    Self.accumulateBlock(s, UInt8.self, codeBits: codeBits, table: table, lanes: lanes, xT: base,
+                                         columnStride: columnStride, active: activeC + k * n, columns: n, into: acc)
+                } else {
+                    Self.accumulateBlock(s, UInt16.self, codeBits: codeBits, table: table, lanes: lanes, xT: base,
+                                         columnStride: columnStride, active: activeC + k * n, columns: n, into: acc)
+                }
+                for r in 0..<s.localRows {
+                    (yT + (s.thread + r * stride) * batch + k * lanes).update(from: acc + r * lanes, count: samples)
                 }
             }
         }
@@ -171,11 +234,13 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Per stored word, one axpy of `lanes` floats: acc[row] += codebook[code]·xT[column].
+    /// Per stored word, one axpy of `lanes` floats: acc[row] += codebook[code]·xT[column], where
+    /// column j's `lanes` samples start at xT + j·columnStride.
     @inline(__always)
     static func accumulateBlock<W: FixedWidthInteger & UnsignedInteger>(
         _ s: Slice, _: W.Type, codeBits: Int, table: UnsafePointer<Float>, lanes: Int,
-        xT: UnsafePointer<Float>, active: UnsafePointer<Bool>, columns: Int, into acc: UnsafeMutablePointer<Float>
+        xT: UnsafePointer<Float>, columnStride: Int, active: UnsafePointer<Bool>, columns: Int,
+        into acc: UnsafeMutablePointer<Float>
     ) {
         let words = UnsafePointer(s.words.assumingMemoryBound(to: W.self))
         let start = UnsafePointer(s.columnStart)
@@ -184,7 +249,7 @@ extension SparseLinearLayer {
         let accRaw = UnsafeMutableRawPointer(acc)
         let vectors = lanes / 16
         for j in 0..<columns where active[j] {
-            let xRaw = UnsafeRawPointer(xT + j * lanes)
+            let xRaw = UnsafeRawPointer(xT + j &* columnStride)
             var p = Int(start[j])
             let end = Int(start[j &+ 1])
             var r = -1

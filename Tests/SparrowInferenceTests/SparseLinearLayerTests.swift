@@ -59,6 +59,28 @@ struct SparseLinearLayerTests {
         }
     }
 
+    /// Samples as columns: full 64-sample blocks are read in place, partial ones through a tile.
+    @Test(arguments: [1, 2, 17, 64, 100, 128, 576])
+    func applyTransposedMatchesDense(batch: Int) throws {
+        let (out, inp) = (23, 75)
+        let m = try SparseMatrix.random(outFeatures: out, inFeatures: inp, density: 0.3,
+                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: UInt64(batch))
+        let x = activations(count: batch * inp, density: 0.5, seed: UInt64(batch) + 7)
+        var xT = [Float](repeating: 0, count: x.count)
+        for b in 0..<batch { for i in 0..<inp { xT[i * batch + b] = x[b * inp + i] } }
+        let expected = denseReference(m, x, batch: batch)
+        for threads in [1, 2] {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+            var yT = [Float](repeating: .nan, count: batch * out)
+            xT.withUnsafeBufferPointer { xp in
+                yT.withUnsafeMutableBufferPointer { layer.applyTransposed(xp.baseAddress!, batch: batch, into: $0.baseAddress!) }
+            }
+            var y = [Float](repeating: 0, count: yT.count)
+            for b in 0..<batch { for o in 0..<out { y[b * out + o] = yT[o * batch + b] } }
+            expectClose(y, expected, "batch \(batch) threads \(threads)")
+        }
+    }
+
     @Test func referenceLoopMatchesDense() throws {
         let m = try SparseMatrix.random(outFeatures: 23, inFeatures: 31, density: 0.2,
                                         codebook: SparseMatrix.sharedWeights(bits: 4), seed: 7)
