@@ -15,4 +15,18 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform double in [0, 1) from the top 53 bits.
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A uniform float in [0, 1) with 24 random bits.
+    public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+
+    /// A Fisher–Yates permutation of 0..<count.
+    public mutating func permutation(_ count: Int) -> [Int] {
+        var p = Array(0..<count)
+        if count < 2 { return p }
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(next() % UInt64(i + 1))
+            p.swapAt(i, j)
+        }
+        return p
+    }
 }

@@ -1,29 +1,5 @@
-/// SplitMix64: a small, fast generator whose stream depends only on its seed, so shuffles, dropout
-/// masks and initialisations are reproducible across runs and platforms.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import SparrowCompression
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform float in [0, 1) with 24 random bits.
-    public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-
-    /// A Fisher–Yates permutation of 0..<count.
-    public mutating func permutation(_ count: Int) -> [Int] {
-        var p = Array(0..<count)
-        if count < 2 { return p }
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(next() % UInt64(i + 1))
-            p.swapAt(i, j)
-        }
-        return p
-    }
-}
+/// Training draws shuffles, dropout masks and initialisations from the same SplitMix64 the
+/// compression core uses, so runs are reproducible across runs and platforms.
+public typealias SeededGenerator = SplitMix64
