@@ -135,60 +135,51 @@ final class ConvLayer: Layer {
     /// Rows (channel, ki, kj) × columns (sample, oy, ox); zero where the window reads padding.
     private func im2col(_ x: [Float], n: Int, c: Int, h: Int, w: Int, channelStart: Int, channels: Int,
                         window win: Window2D) -> [Float] {
-        let (oh, ow) = outHW
-        let p = oh * ow
-        let kh = win.kernel.h, kw = win.kernel.w
-        var cols = [Float](repeating: 0, count: channels * kh * kw * n * p)
+        var cols = [Float](repeating: 0, count: channels * win.kernel.h * win.kernel.w * n * outHW.0 * outHW.1)
         x.withUnsafeBufferPointer { px in
             cols.withUnsafeMutableBufferPointer { pc in
-                for ch in 0..<channels {
-                    for ki in 0..<kh {
-                        for kj in 0..<kw {
-                            let row = (ch * kh + ki) * kw + kj
-                            for s in 0..<n {
-                                let plane = (s * c + channelStart + ch) * h * w
-                                let dst = row * n * p + s * p
-                                for oy in 0..<oh {
-                                    let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
-                                    if iy < 0 || iy >= h { continue }
-                                    for ox in 0..<ow {
-                                        let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
-                                        if ix < 0 || ix >= w { continue }
-                                        pc[dst + oy * ow + ox] = px[plane + iy * w + ix]
-                                    }
-                                }
-                            }
-                        }
-                    }
+                forEachTap(n: n, c: c, h: h, w: w, channelStart: channelStart, channels: channels, window: win) {
+                    column, image in pc[column] = px[image]
                 }
             }
         }
         return cols
     }
 
+    /// The adjoint of `im2col`: adds each column entry back onto the input position it was read from.
     private func col2im(_ cols: [Float], into dx: inout [Float], n: Int, c: Int, h: Int, w: Int, channelStart: Int,
                         channels: Int, window win: Window2D) {
+        cols.withUnsafeBufferPointer { pc in
+            dx.withUnsafeMutableBufferPointer { px in
+                forEachTap(n: n, c: c, h: h, w: w, channelStart: channelStart, channels: channels, window: win) {
+                    column, image in px[image] += pc[column]
+                }
+            }
+        }
+    }
+
+    /// Visits every (column-matrix index, input index) pair of the lowering that reads inside the
+    /// image; im2col and col2im walk the same pairs in opposite directions.
+    @inline(__always)
+    private func forEachTap(n: Int, c: Int, h: Int, w: Int, channelStart: Int, channels: Int, window win: Window2D,
+                            _ body: (_ column: Int, _ image: Int) -> Void) {
         let (oh, ow) = outHW
         let p = oh * ow
         let kh = win.kernel.h, kw = win.kernel.w
-        cols.withUnsafeBufferPointer { pc in
-            dx.withUnsafeMutableBufferPointer { px in
-                for ch in 0..<channels {
-                    for ki in 0..<kh {
-                        for kj in 0..<kw {
-                            let row = (ch * kh + ki) * kw + kj
-                            for s in 0..<n {
-                                let plane = (s * c + channelStart + ch) * h * w
-                                let src = row * n * p + s * p
-                                for oy in 0..<oh {
-                                    let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
-                                    if iy < 0 || iy >= h { continue }
-                                    for ox in 0..<ow {
-                                        let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
-                                        if ix < 0 || ix >= w { continue }
-                                        px[plane + iy * w + ix] += pc[src + oy * ow + ox]
-                                    }
-                                }
+        for ch in 0..<channels {
+            for ki in 0..<kh {
+                for kj in 0..<kw {
+                    let row = (ch * kh + ki) * kw + kj
+                    for s in 0..<n {
+                        let plane = (s * c + channelStart + ch) * h * w
+                        let base = row * n * p + s * p
+                        for oy in 0..<oh {
+                            let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
+                            if iy < 0 || iy >= h { continue }
+                            for ox in 0..<ow {
+                                let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
+                                if ix < 0 || ix >= w { continue }
+                                body(base + oy * ow + ox, plane + iy * w + ix)
                             }
                         }
                     }
