@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 
 extension SparseLinearLayer {
@@ -13,90 +14,186 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Runs `body` once per slice: shared with helper threads when the work pays for the hand-off
-    /// (a few microseconds), otherwise in turn on the calling thread. Slices write disjoint rows.
-    func forEachSlice(work: Int, _ body: @escaping (Slice) -> Void) {
+    /// Runs `body` once per row block: shared with helper threads when the work pays for the hand-off
+    /// (a few microseconds), otherwise in turn on the calling thread. Blocks write disjoint rows.
+    func forEachBlock(work: Int, _ body: @escaping (_ block: Int) -> Void) {
         if threads == 1 || work < minimumParallelWork {
-            for s in slices { body(s) }
+            for b in 0..<blockCount { body(b) }
         } else {
-            let slices = self.slices
-            SliceRun.run(count: slices.count, helpers: threads - 1) { body(slices[$0]) }
+            WorkRun.run(count: blockCount, helpers: threads - 1) { b, _ in body(b) }
         }
     }
 
     // MARK: batch 1: skip zero activations
 
+    /// Threads split the active columns (each a sequential run of words) and accumulate into private
+    /// full-length outputs that are summed at the end: on a cache-coherent CPU that costs one pass over
+    /// `outFeatures` floats per extra thread, far less than each thread chasing its own scattered
+    /// piece of every active column, which is what splitting rows (EIE's PEs) costs here.
     func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        let n = inFeatures
+        let (n, m, blocks) = (inFeatures, outFeatures, blockCount)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
-                // Gather the non-zero activations once; every slice walks the same columns.
-                var active = 0
-                for i in 0..<n where x[i] != 0 {
-                    index[active] = Int32(truncatingIfNeeded: i)
-                    value[active] = x[i]
-                    active += 1
-                }
-                let index = UnsafePointer(index.baseAddress!)
-                let value = UnsafePointer(value.baseAddress!)
-                let table = UnsafePointer(self.table)
-                let (codeBits, wordBytes, stride) = (self.codeBits, self.wordBytes, self.slices.count)
-                forEachSlice(work: storedWordCount / n * active) { s in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: s.localRows) { acc in
-                        let acc = acc.baseAddress!
-                        acc.initialize(repeating: 0, count: s.localRows)
-                        if wordBytes == 1 {
-                            Self.accumulateColumns(s, UInt8.self, codeBits: codeBits, table: table,
-                                                   index: index, value: value, count: active, into: acc)
-                        } else {
-                            Self.accumulateColumns(s, UInt16.self, codeBits: codeBits, table: table,
-                                                   index: index, value: value, count: active, into: acc)
-                        }
-                        for r in 0..<s.localRows { y[s.thread + r * stride] = acc[r] }
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { cumulative in
+                    // Gather the non-zero activations with the running count of words to visit.
+                    let (index, value, cumulative) = (index.baseAddress!, value.baseAddress!, cumulative.baseAddress!)
+                    var active = 0
+                    var total = 0
+                    cumulative[0] = 0
+                    for i in 0..<n where x[i] != 0 {
+                        index[active] = Int32(truncatingIfNeeded: i)
+                        value[active] = x[i]
+                        total &+= Int(start[(i &+ 1) &* blocks]) &- Int(start[i &* blocks])
+                        active &+= 1
+                        cumulative[active] = total
+                    }
+                    y.initialize(repeating: 0, count: m)
+                    let columns = ActiveColumns(index: index, value: value, count: active)
+                    if active < 2 || threads == 1 || total < minimumParallelWork {
+                        accumulate(columns, 0..<active, into: y)
+                    } else {
+                        accumulateInParallel(columns, cumulative: cumulative, total: total, into: y)
                     }
                 }
             }
         }
     }
 
-    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words, advancing the row
-    /// by gap + 1 and adding codebook[code]·a_j into the slice's accumulator.
+    struct ActiveColumns: @unchecked Sendable {
+        let index: UnsafeMutablePointer<Int32>
+        let value: UnsafeMutablePointer<Float>
+        let count: Int
+    }
+
+    /// Chunks of active columns with about equal words, claimed by the workers; worker 0 (the caller)
+    /// adds straight into y, the others into private outputs added to y at the end.
+    func accumulateInParallel(_ columns: ActiveColumns, cumulative: UnsafeMutablePointer<Int>, total: Int,
+                              into y: UnsafeMutablePointer<Float>) {
+        let m = outFeatures
+        let chunks = min(columns.count, 4 * threads)
+        var bounds = [Int](repeating: 0, count: chunks + 1)
+        var k = 0
+        for c in 1...chunks {
+            let target = total * c / chunks
+            while k < columns.count && cumulative[k] < target { k += 1 }
+            bounds[c] = c == chunks ? columns.count : k
+        }
+        let helpers = threads - 1
+        let privateOutputs = UnsafeMutablePointer<Float>.allocate(capacity: helpers * m)
+        defer { privateOutputs.deallocate() }
+        let used = UnsafeMutablePointer<Bool>.allocate(capacity: threads)
+        defer { used.deallocate() }
+        used.initialize(repeating: false, count: threads)
+        let shared = UncheckedSendable((y, privateOutputs, used, bounds))
+        WorkRun.run(count: chunks, helpers: helpers) { c, worker in
+            let (y, privateOutputs, used, bounds) = shared.value
+            let out = worker == 0 ? y : privateOutputs + (worker - 1) * m
+            if worker > 0 && !used[worker] {
+                out.initialize(repeating: 0, count: m)
+                used[worker] = true
+            }
+            self.accumulate(columns, bounds[c]..<bounds[c + 1], into: out)
+        }
+        for worker in 1..<threads where used[worker] {
+            let out = privateOutputs + (worker - 1) * m
+            for r in 0..<m { y[r] += out[r] }
+        }
+    }
+
+    func accumulate(_ columns: ActiveColumns, _ range: Range<Int>, into y: UnsafeMutablePointer<Float>) {
+        if wordBytes == 1 {
+            Self.accumulateColumns(UInt8.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
+                                   table: table, columns: columns, range: range, into: y)
+        } else {
+            Self.accumulateColumns(UInt16.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
+                                   table: table, columns: columns, range: range, into: y)
+        }
+    }
+
+    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words block by block,
+    /// advancing the local row by gap + 1 and adding codebook[code]·a_j into output row
+    /// local·blocks + block.
     @inline(__always)
     static func accumulateColumns<W: FixedWidthInteger & UnsignedInteger>(
-        _ s: Slice, _: W.Type, codeBits: Int, table: UnsafePointer<Float>,
-        index: UnsafePointer<Int32>, value: UnsafePointer<Float>, count: Int, into acc: UnsafeMutablePointer<Float>
+        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, blocks: Int,
+        codeBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
+        into y: UnsafeMutablePointer<Float>
     ) {
-        let words = UnsafePointer(s.words.assumingMemoryBound(to: W.self))
-        let start = UnsafePointer(s.columnStart)
+        let words = UnsafePointer(raw.assumingMemoryBound(to: W.self))
+        let bytes = UnsafeRawPointer(raw)
         let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
         let shift = W(truncatingIfNeeded: codeBits)
-        let bytes = UnsafeRawPointer(s.words)
-        var touched: UInt8 = 0
-        for k in 0..<count {
+        let (mask8, shift8) = (UInt8(truncatingIfNeeded: mask), UInt8(truncatingIfNeeded: codeBits))
+        let (index, value) = (columns.index, columns.value)
+        for k in range {
             let j = Int(index[k])
             let a = value[k]
-            var p = Int(start[j])
-            let end = Int(start[j &+ 1])
-            // Touch the column `lookahead` ahead so that its first cache line is already on its way:
-            // columns are scattered, and one miss per column in series would dominate on a cold cache.
-            if k &+ lookahead < count {
-                touched &+= bytes.load(fromByteOffset: Int(start[Int(index[k &+ lookahead])]) &* MemoryLayout<W>.size,
-                                       as: UInt8.self)
+            // Prefetch the column `lookahead` ahead: active columns are scattered, and one cold miss
+            // per column in series would dominate. Its first lines are enough for the hardware
+            // prefetcher to pick up the rest of the run.
+            if k &+ lookahead < range.upperBound {
+                let ahead = Int(index[k &+ lookahead]) &* blocks
+                let from = bytes + Int(start[ahead]) &* MemoryLayout<W>.size
+                let to = bytes + Int(start[ahead &+ blocks]) &* MemoryLayout<W>.size
+                var line = from
+                while line < to && line < from + 256 {
+                    sparrow_prefetch(line)
+                    line += 64
+                }
             }
-            var r = -1
-            while p < end {
-                let w = words[p]
-                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                acc[r] += table[Int(truncatingIfNeeded: w & mask)] * a
-                p &+= 1
+            var g = j &* blocks
+            if codeBits <= 4 {
+                // EIE's case: the 16 shared weights times a_j once per column, so the inner loop
+                // is a lookup and an add.
+                var scaled = UnsafeRawPointer(table).loadUnaligned(as: SIMD16<Float>.self) * a
+                withUnsafeBytes(of: &scaled) { scaledBytes in
+                    let scaled = scaledBytes.baseAddress!.assumingMemoryBound(to: Float.self)
+                    for b in 0..<blocks {
+                        var p = Int(start[g])
+                        let end = Int(start[g &+ 1])
+                        var r = -1
+                        let yb = y + b
+                        if W.self == UInt8.self {
+                            // Eight words per load.
+                            while p &+ 8 <= end {
+                                var eight = bytes.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                                for _ in 0..<8 {
+                                    let w = UInt8(truncatingIfNeeded: eight)
+                                    r &+= Int(truncatingIfNeeded: w &>> shift8) &+ 1
+                                    yb[r &* blocks] += scaled[Int(truncatingIfNeeded: w & mask8)]
+                                    eight &>>= 8
+                                }
+                                p &+= 8
+                            }
+                        }
+                        while p < end {
+                            let w = words[p]
+                            r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                            yb[r &* blocks] += scaled[Int(truncatingIfNeeded: w & mask)]
+                            p &+= 1
+                        }
+                        g &+= 1
+                    }
+                }
+                continue
+            }
+            for b in 0..<blocks {
+                var p = Int(start[g])
+                let end = Int(start[g &+ 1])
+                var r = -1
+                while p < end {
+                    let w = words[p]
+                    r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                    y[r &* blocks &+ b] += table[Int(truncatingIfNeeded: w & mask)] * a
+                    p &+= 1
+                }
+                g &+= 1
             }
         }
-        // Keeps the touches alive; the value itself is meaningless (and never non-finite).
-        acc[0] += Float(touched) * 0
     }
 
     /// How many non-zero activations ahead the batch-1 kernel touches its next columns.
-    static var lookahead: Int { 4 }
+    static var lookahead: Int { 8 }
 
     // MARK: batch > 1: sparse × dense
 
@@ -122,27 +219,20 @@ extension SparseLinearLayer {
         defer { activeColumn.deallocate() }
         Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT, active: activeColumn)
 
-        let table = UnsafePointer(self.table)
         let xTc = UnsafePointer(xT)
         let activeC = UnsafePointer(activeColumn)
-        let (codeBits, wordBytes, stride, out) = (self.codeBits, self.wordBytes, self.slices.count, self.outFeatures)
-        forEachSlice(work: storedWordCount * batch) { s in
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.localRows * lanes))
+        let (stride, out) = (blockCount, outFeatures)
+        forEachBlock(work: storedWordCount * batch) { s in
+            let localRows = self.rows(ofBlock: s)
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }
             for k in 0..<blocks {
-                acc.initialize(repeating: 0, count: s.localRows * lanes)
-                if wordBytes == 1 {
-                    Self.accumulateBlock(s, UInt8.self, codeBits: codeBits, table: table, lanes: lanes,
-                                         xT: xTc + k * n * lanes, columnStride: lanes, active: activeC + k * n,
-                                         columns: n, into: acc)
-                } else {
-                    Self.accumulateBlock(s, UInt16.self, codeBits: codeBits, table: table, lanes: lanes,
-                                         xT: xTc + k * n * lanes, columnStride: lanes, active: activeC + k * n,
-                                         columns: n, into: acc)
-                }
+                acc.initialize(repeating: 0, count: localRows * lanes)
+                self.accumulate(block: s, lanes: lanes, xT: xTc + k * n * lanes, columnStride: lanes,
+                                active: activeC + k * n, into: acc)
                 for b in 0..<min(lanes, batch - k * lanes) {
-                    let yb = y + (k * lanes + b) * out + s.thread
-                    for r in 0..<s.localRows { yb[r * stride] = acc[r * lanes + b] }
+                    let yb = y + (k * lanes + b) * out + s
+                    for r in 0..<localRows { yb[r * stride] = acc[r * lanes + b] }
                 }
             }
         }
@@ -185,25 +275,20 @@ extension SparseLinearLayer {
                 activeColumn[k &* n &+ j] = bits != 0
             }
         }
-        let table = UnsafePointer(self.table)
         let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
-        let (codeBits, wordBytes, stride) = (self.codeBits, self.wordBytes, self.slices.count)
-        forEachSlice(work: storedWordCount * batch) { s in
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.localRows * lanes))
+        let stride = blockCount
+        forEachBlock(work: storedWordCount * batch) { s in
+            let localRows = self.rows(ofBlock: s)
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }
             for k in 0..<blocks {
                 let samples = k == blocks - 1 ? tail : lanes
                 let (base, columnStride) = samples == lanes ? (xT + k * lanes, batch) : (tileC, lanes)
-                acc.initialize(repeating: 0, count: s.localRows * lanes)
-                if wordBytes == 1 {
-                    Self.accumulateBlock(s, UInt8.self, codeBits: codeBits, table: table, lanes: lanes, xT: base,
-                                         columnStride: columnStride, active: activeC + k * n, columns: n, into: acc)
-                } else {
-                    Self.accumulateBlock(s, UInt16.self, codeBits: codeBits, table: table, lanes: lanes, xT: base,
-                                         columnStride: columnStride, active: activeC + k * n, columns: n, into: acc)
-                }
-                for r in 0..<s.localRows {
-                    (yT + (s.thread + r * stride) * batch + k * lanes).update(from: acc + r * lanes, count: samples)
+                acc.initialize(repeating: 0, count: localRows * lanes)
+                self.accumulate(block: s, lanes: lanes, xT: base, columnStride: columnStride,
+                                active: activeC + k * n, into: acc)
+                for r in 0..<localRows {
+                    (yT + (s + r * stride) * batch + k * lanes).update(from: acc + r * lanes, count: samples)
                 }
             }
         }
@@ -234,24 +319,37 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Per stored word, one axpy of `lanes` floats: acc[row] += codebook[code]·xT[column], where
-    /// column j's `lanes` samples start at xT + j·columnStride.
+    func accumulate(block: Int, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
+                    active: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>) {
+        if wordBytes == 1 {
+            Self.accumulateBlock(UInt8.self, words: words, start: start, block: block, blocks: blockCount,
+                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
+                                 active: active, columns: inFeatures, into: acc)
+        } else {
+            Self.accumulateBlock(UInt16.self, words: words, start: start, block: block, blocks: blockCount,
+                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
+                                 active: active, columns: inFeatures, into: acc)
+        }
+    }
+
+    /// Per stored word of row block `block`, one axpy of `lanes` floats: acc[localRow] +=
+    /// codebook[code]·xT[column], where column j's `lanes` samples start at xT + j·columnStride.
     @inline(__always)
     static func accumulateBlock<W: FixedWidthInteger & UnsignedInteger>(
-        _ s: Slice, _: W.Type, codeBits: Int, table: UnsafePointer<Float>, lanes: Int,
-        xT: UnsafePointer<Float>, columnStride: Int, active: UnsafePointer<Bool>, columns: Int,
-        into acc: UnsafeMutablePointer<Float>
+        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, block: Int, blocks: Int,
+        codeBits: Int, table: UnsafeMutablePointer<Float>, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
+        active: UnsafePointer<Bool>, columns: Int, into acc: UnsafeMutablePointer<Float>
     ) {
-        let words = UnsafePointer(s.words.assumingMemoryBound(to: W.self))
-        let start = UnsafePointer(s.columnStart)
+        let words = UnsafePointer(raw.assumingMemoryBound(to: W.self))
         let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
         let shift = W(truncatingIfNeeded: codeBits)
         let accRaw = UnsafeMutableRawPointer(acc)
         let vectors = lanes / 16
         for j in 0..<columns where active[j] {
             let xRaw = UnsafeRawPointer(xT + j &* columnStride)
-            var p = Int(start[j])
-            let end = Int(start[j &+ 1])
+            let g = j &* blocks &+ block
+            var p = Int(start[g])
+            let end = Int(start[g &+ 1])
             var r = -1
             while p < end {
                 let w = words[p]

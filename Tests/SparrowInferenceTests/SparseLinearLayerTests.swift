@@ -153,6 +153,27 @@ struct SparseLinearLayerTests {
         #expect(run(layer, [2, 3], batch: 1) == [0, 0.5, -3])
     }
 
+    /// Every codebook size from 2 to 64 entries: byte words with 1- to 6-bit codes (the 8-words-per-load
+    /// path of the batch-1 kernel included), the per-column scaled table up to 4 bits, and 16-bit
+    /// words once a sparse tall layer makes them smaller.
+    @Test(arguments: 1...6)
+    func everyCodeWidthMatchesDense(bits: Int) throws {
+        let codebook = SparseMatrix.sharedWeights(bits: bits)
+        for (out, density) in [(300, 0.5), (3000, 0.003)] {
+            let m = try SparseMatrix.random(outFeatures: out, inFeatures: 50, density: density, codebook: codebook,
+                                            seed: UInt64(bits * 100 + out))
+            for threads in [1, 2, 4] {
+                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+                #expect(layer.codeBits == bits)
+                for batch in [1, 20] {
+                    let x = activations(count: batch * 50, density: 0.6, seed: UInt64(bits + batch))
+                    expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
+                                "\(bits) bits, \(out) rows, \(threads) threads, batch \(batch), \(layer.wordBytes)-byte words")
+                }
+            }
+        }
+    }
+
     @Test func invalidInputIsATypedError() throws {
         let cb = SparseMatrix.sharedWeights(bits: 2)
         #expect(throws: SparseEngineError.entryOutOfRange(row: 3, column: 0, outFeatures: 3, inFeatures: 2)) {
