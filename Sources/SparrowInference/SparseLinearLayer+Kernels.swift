@@ -110,6 +110,10 @@ extension SparseLinearLayer {
         }
     }
 
+    /// Codebooks up to this many bits are pre-multiplied by each activation (at most 64 floats, four
+    /// vector multiplies per column), so the inner loop is a lookup and an add.
+    static var scaledTableBits: Int { 6 }
+
     /// The EIE inner loop: for each non-zero activation a_j, walk column j's words block by block,
     /// advancing the local row by gap + 1 and adding codebook[code]·a_j into output row
     /// local·blocks + block.
@@ -119,76 +123,77 @@ extension SparseLinearLayer {
         codeBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
         into y: UnsafeMutablePointer<Float>
     ) {
-        let words = UnsafePointer(raw.assumingMemoryBound(to: W.self))
         let bytes = UnsafeRawPointer(raw)
-        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
-        let shift = W(truncatingIfNeeded: codeBits)
-        let (mask8, shift8) = (UInt8(truncatingIfNeeded: mask), UInt8(truncatingIfNeeded: codeBits))
         let (index, value) = (columns.index, columns.value)
-        for k in range {
-            let j = Int(index[k])
-            let a = value[k]
-            // Prefetch the column `lookahead` ahead: active columns are scattered, and one cold miss
-            // per column in series would dominate. Its first lines are enough for the hardware
-            // prefetcher to pick up the rest of the run.
-            if k &+ lookahead < range.upperBound {
-                let ahead = Int(index[k &+ lookahead]) &* blocks
-                let from = bytes + Int(start[ahead]) &* MemoryLayout<W>.size
-                let to = bytes + Int(start[ahead &+ blocks]) &* MemoryLayout<W>.size
-                var line = from
-                while line < to && line < from + 256 {
-                    sparrow_prefetch(line)
-                    line += 64
-                }
-            }
-            var g = j &* blocks
-            if codeBits <= 4 {
-                // EIE's case: the 16 shared weights times a_j once per column, so the inner loop
-                // is a lookup and an add.
-                var scaled = UnsafeRawPointer(table).loadUnaligned(as: SIMD16<Float>.self) * a
-                withUnsafeBytes(of: &scaled) { scaledBytes in
-                    let scaled = scaledBytes.baseAddress!.assumingMemoryBound(to: Float.self)
-                    for b in 0..<blocks {
-                        var p = Int(start[g])
-                        let end = Int(start[g &+ 1])
-                        var r = -1
-                        let yb = y + b
-                        if W.self == UInt8.self {
-                            // Eight words per load.
-                            while p &+ 8 <= end {
-                                var eight = bytes.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                                for _ in 0..<8 {
-                                    let w = UInt8(truncatingIfNeeded: eight)
-                                    r &+= Int(truncatingIfNeeded: w &>> shift8) &+ 1
-                                    yb[r &* blocks] += scaled[Int(truncatingIfNeeded: w & mask8)]
-                                    eight &>>= 8
-                                }
-                                p &+= 8
-                            }
-                        }
-                        while p < end {
-                            let w = words[p]
-                            r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                            yb[r &* blocks] += scaled[Int(truncatingIfNeeded: w & mask)]
-                            p &+= 1
-                        }
-                        g &+= 1
+        let scaledVectors = codeBits <= scaledTableBits ? max(1, (1 << codeBits) / 16) : 0
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { scaledBuffer in
+            let scaledVector = scaledBuffer.baseAddress!
+            let scaled = UnsafeMutableRawPointer(scaledVector).assumingMemoryBound(to: Float.self)
+            let tableVector = UnsafeRawPointer(table)
+            for k in range {
+                let j = Int(index[k])
+                let a = value[k]
+                // Prefetch the column `lookahead` ahead: active columns are scattered, and one cold
+                // miss per column in series would dominate. Its first lines are enough for the
+                // hardware prefetcher to pick up the rest of the run.
+                if k &+ lookahead < range.upperBound {
+                    let ahead = Int(index[k &+ lookahead]) &* blocks
+                    let from = bytes + Int(start[ahead]) &* MemoryLayout<W>.size
+                    let to = bytes + Int(start[ahead &+ blocks]) &* MemoryLayout<W>.size
+                    var line = from
+                    while line < to && line < from + 256 {
+                        sparrow_prefetch(line)
+                        line += 64
                     }
                 }
-                continue
-            }
-            for b in 0..<blocks {
-                var p = Int(start[g])
-                let end = Int(start[g &+ 1])
-                var r = -1
-                while p < end {
-                    let w = words[p]
-                    r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                    y[r &* blocks &+ b] += table[Int(truncatingIfNeeded: w & mask)] * a
-                    p &+= 1
+                if scaledVectors > 0 {
+                    for v in 0..<scaledVectors {
+                        scaledVector[v] = tableVector.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) * a
+                    }
+                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, codeBits: codeBits,
+                                     into: y) { scaled[$0] }
+                } else {
+                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, codeBits: codeBits,
+                                     into: y) { table[$0] * a }
                 }
-                g &+= 1
             }
+        }
+    }
+
+    /// One column, block by block: y[local·blocks + block] += weight(code) for each stored word.
+    /// Words are read eight (bytes) or four (16-bit) at a time through one 64-bit load.
+    @inline(__always)
+    static func accumulateColumn<W: FixedWidthInteger & UnsignedInteger>(
+        _: W.Type, _ bytes: UnsafeRawPointer, start: UnsafeMutablePointer<UInt32>, column j: Int, blocks: Int,
+        codeBits: Int, into y: UnsafeMutablePointer<Float>, weight: (Int) -> Float
+    ) {
+        let words = bytes.assumingMemoryBound(to: W.self)
+        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
+        let shift = W(truncatingIfNeeded: codeBits)
+        let perLoad = 8 / MemoryLayout<W>.size
+        var g = j &* blocks
+        for b in 0..<blocks {
+            var p = Int(start[g])
+            let end = Int(start[g &+ 1])
+            var r = -1
+            let yb = y + b
+            while p &+ perLoad <= end {
+                var packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
+                for _ in 0..<perLoad {
+                    let w = W(truncatingIfNeeded: packed)
+                    r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                    yb[r &* blocks] += weight(Int(truncatingIfNeeded: w & mask))
+                    packed &>>= UInt64(W.bitWidth)
+                }
+                p &+= perLoad
+            }
+            while p < end {
+                let w = words[p]
+                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                yb[r &* blocks] += weight(Int(truncatingIfNeeded: w & mask))
+                p &+= 1
+            }
+            g &+= 1
         }
     }
 

@@ -4,8 +4,7 @@ import Glibc
 
 extension SparseLinearLayer {
     /// Packs a neutral-form matrix: drops zero weights, interleaves rows over the row blocks, sorts
-    /// each (column, block) by row, and picks the word width (8 or 16 bits) that stores the layer in
-    /// the fewest bytes, counting the fillers each gap width needs. `minimumParallelWork` (stored words
+    /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`). `minimumParallelWork` (stored words
     /// × samples) is the size below which an apply does not hand work to other threads.
     public convenience init(_ matrix: SparseMatrix, threads: Int = SparseLinearLayer.defaultThreads,
                             minimumParallelWork: Int = 1 << 15) throws(SparseEngineError)
@@ -30,8 +29,9 @@ extension SparseLinearLayer {
         let packed = try Self.pack(buckets, codeBits: codeBits, gapBits: format.gapBits,
                                    wordBytes: format.wordBytes, fillerCode: fillerCode)
 
-        let table = UnsafeMutablePointer<Float>.allocate(capacity: 1 << codeBits)
-        table.initialize(repeating: 0, count: 1 << codeBits)
+        // At least 16 entries, zero-padded: kernels load the table 16 floats at a time.
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: max(16, 1 << codeBits))
+        table.initialize(repeating: 0, count: max(16, 1 << codeBits))
         for (i, v) in tableValues.enumerated() { table[i] = v }
         self.init(outFeatures: matrix.outFeatures, inFeatures: matrix.inFeatures, threads: threads,
                   codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
@@ -75,18 +75,15 @@ extension SparseLinearLayer {
         return Buckets(blocks: blocks, columns: m.inFeatures, start: start, keys: keys)
     }
 
-    /// Byte-wide words when the code leaves room for a gap field and that is smaller overall.
+    /// Byte-wide words (EIE's tight packing) when the code leaves room for a gap field, unless their
+    /// fillers would exceed half the non-zero weights: every word costs the same decode work, so past
+    /// that the 16-bit words' fewer words win over the byte words' fewer bytes.
     static func chooseFormat(buckets: Buckets, codeBits: Int) -> (wordBytes: Int, gapBits: Int) {
-        var candidates: [(wordBytes: Int, gapBits: Int)] = []
-        if codeBits <= 7 { candidates.append((1, 8 - codeBits)) }
-        candidates.append((2, 16 - codeBits))
-        var best = candidates[0]
-        var bestBytes = Int.max
-        for c in candidates {
-            let bytes = wordsPerGroup(buckets, gapBits: c.gapBits)[buckets.groups] * c.wordBytes
-            if bytes < bestBytes { (best, bestBytes) = (c, bytes) }
-        }
-        return best
+        let wide = (wordBytes: 2, gapBits: 16 - codeBits)
+        guard codeBits <= 7 else { return wide }
+        let narrow = (wordBytes: 1, gapBits: 8 - codeBits)
+        let fillers = wordsPerGroup(buckets, gapBits: narrow.gapBits)[buckets.groups] - buckets.keys.count
+        return 2 * fillers > buckets.keys.count ? wide : narrow
     }
 
     /// Word offsets of every group (fillers included), groups + 1 of them.
