@@ -1,5 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+// The numeric kernels (inference and training) compile for baseline x86-64 / arm64 so that one
+// binary runs on any edge server. SPARROW_TARGET_CPU (an LLVM CPU name such as haswell or znver4)
+// builds them for one CPU family instead: wider SIMD, but the binary needs that CPU.
+let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["SPARROW_TARGET_CPU"]
+    .map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 // Dependencies point one way:
 //   SparrowModel (tensors, ONNX, npy/npz/IDX) <- SparrowCompression (no I/O) <- SparrowInference
@@ -30,9 +41,11 @@ let package = Package(
                 dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "SparrowCompression", dependencies: ["SparrowModel"]),
         .target(name: "SparrowInference",
-                dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS", "CPrefetch"]),
+                dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS", "CPrefetch"],
+                swiftSettings: kernelSettings),
         .target(name: "SparrowTraining",
-                dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"]),
+                dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"],
+                swiftSettings: kernelSettings),
         .target(name: "SparrowHTTP",
                 dependencies: ["CZlib", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SparrowService",
