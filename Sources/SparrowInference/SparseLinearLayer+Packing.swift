@@ -5,9 +5,10 @@ import Glibc
 extension SparseLinearLayer {
     /// Packs a neutral-form matrix: drops zero weights, interleaves rows over the row blocks, sorts
     /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`). `minimumParallelWork` (stored words
-    /// × samples) is the size below which an apply does not hand work to other threads.
+    /// × samples) is the size below which an apply does not hand work to other threads: at about a
+    /// nanosecond per word, 16K words outweigh the few microseconds of waking a helper.
     public convenience init(_ matrix: SparseMatrix, threads: Int = SparseLinearLayer.defaultThreads,
-                            minimumParallelWork: Int = 1 << 15) throws(SparseEngineError)
+                            minimumParallelWork: Int = 1 << 14) throws(SparseEngineError)
     {
         guard (1...64).contains(threads) else { throw .invalidThreadCount(threads) }
         var tableValues = matrix.codebook
