@@ -50,7 +50,8 @@ public enum FileIO {
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw ModelError(.io, "cannot write \(path): directory \(directory) does not exist")
         }
-        let temporary = "\(path).tmp-\(getpid())"
+        // Unique per call, so two writers of the same path never share a temporary file.
+        let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ModelError(.io, "cannot write \(path): \(reason())") }
         var failure: String?
