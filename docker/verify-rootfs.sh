@@ -74,8 +74,11 @@ fi
 # ---- the build stage ----------------------------------------------------------------------------
 # A binary already built with the static Swift runtime (no libswift*.so in ldd) is reused, so CI
 # that builds `sparrow` with --static-swift-stdlib compiles once; any other is rebuilt here.
-if [[ -z ${SPARROW_STATIC_BIN:-} && -x ${SPARROW_BIN:-} ]] && ! ldd "$SPARROW_BIN" | grep -q 'libswift\|libFoundation'; then
-    SPARROW_STATIC_BIN=$SPARROW_BIN
+# (ldd's output is captured first: under pipefail, `ldd | grep -q` fails when grep exits early and
+# ldd dies of SIGPIPE, which would pass a dynamic binary off as static.)
+if [[ -z ${SPARROW_STATIC_BIN:-} && -x ${SPARROW_BIN:-} ]]; then
+    libs=$(ldd "$SPARROW_BIN" 2>&1 || true)
+    grep -q 'libswift\|libFoundation' <<<"$libs" || SPARROW_STATIC_BIN=$SPARROW_BIN
 fi
 if [[ -n ${SPARROW_STATIC_BIN:-} ]]; then
     binary=$SPARROW_STATIC_BIN
@@ -183,7 +186,8 @@ curl -fsS "$base/v2/health/ready" >/dev/null || { cat "$work/server.log"; die "s
 # The HEALTHCHECK runs with the image's environment, so the probe finds the port the server uses.
 in_root SPARROW_HOST=127.0.0.1 SPARROW_PORT="$port" "$bin_dest" healthcheck ||
     die "sparrow healthcheck (the Dockerfile's HEALTHCHECK) failed"
-curl -fsS "$base/" | grep -q '<title>Sparrow console' || die "console not served from $public_dest"
+page=$(curl -fsS "$base/") || die "GET / failed"
+grep -q '<title>Sparrow console' <<<"$page" || die "console not served from $public_dest"
 
 model=${SPARROW_VERIFY_MODEL:-$work/tiny.onnx}
 if [[ ! -f $model ]]; then
