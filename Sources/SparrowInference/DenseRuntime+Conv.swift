@@ -143,7 +143,7 @@ extension DenseRuntime {
                         let src = plane + ih * g.inW + offset
                         if owLo > 0 { out.update(repeating: 0, count: owLo) }
                         if g.sW == 1 {
-                            (out + owLo).update(from: src + owLo, count: owHi - owLo)
+                            copyRow(from: src + owLo, to: out + owLo, count: owHi - owLo)
                         } else {
                             for ow in owLo..<owHi { out[ow] = src[ow * g.sW] }
                         }
@@ -151,6 +151,27 @@ extension DenseRuntime {
                     }
                 }
             }
+        }
+    }
+
+    /// A short row copy inline: LeNet-sized rows (8–24 floats) cost more in memmove's call and
+    /// dispatch than in the copy itself.
+    @inline(__always)
+    static func copyRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        guard count <= 64 else {
+            dst.update(from: src, count: count)
+            return
+        }
+        var i = 0
+        let (s, d) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+        while i &+ 8 <= count {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self), toByteOffset: i &* 4,
+                         as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            dst[i] = src[i]
+            i &+= 1
         }
     }
 

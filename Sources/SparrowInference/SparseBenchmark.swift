@@ -83,7 +83,7 @@ public enum SparseBenchmark {
     /// Times every layer at every batch size. `progress` sees each result as soon as it is measured.
     public static func run(layers: [Layer] = eieLayers, batches: [Int] = [1, 64], repeats: Int = 7,
                            threads: Int = SparseLinearLayer.defaultThreads, bandwidth: Double,
-                           progress: (Result) -> Void = { _ in }) throws -> [Result] {
+                           coldCaches: Bool = true, progress: (Result) -> Void = { _ in }) throws -> [Result] {
         var results: [Result] = []
         for (index, spec) in layers.enumerated() {
             let matrix = try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures,
@@ -95,7 +95,7 @@ public enum SparseBenchmark {
             defer { dense.deallocate() }
             for batch in batches {
                 let r = measure(spec, batch: batch, dense: dense, sparse: sparse, repeats: repeats,
-                                bandwidth: bandwidth, seed: UInt64(index * 1000 + batch))
+                                bandwidth: bandwidth, coldCaches: coldCaches, seed: UInt64(index * 1000 + batch))
                 progress(r)
                 results.append(r)
             }
@@ -112,7 +112,7 @@ public enum SparseBenchmark {
     }
 
     static func measure(_ spec: Layer, batch: Int, dense w: UnsafeMutablePointer<Float>, sparse: SparseLinearLayer,
-                        repeats: Int, bandwidth: Double, seed: UInt64) -> Result {
+                        repeats: Int, bandwidth: Double, coldCaches: Bool, seed: UInt64) -> Result {
         let (n, m) = (spec.inFeatures, spec.outFeatures)
         var rng = SplitMix64(seed: seed)
         let threshold = UInt64(spec.activationDensity * 0x1p53)
@@ -132,10 +132,10 @@ public enum SparseBenchmark {
                 ySparse.withUnsafeMutableBufferPointer { ys in
                     // One untimed round warms code paths and thread pools.
                     for round in 0...repeats {
-                        evictCaches()
+                        if coldCaches { evictCaches() }
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
                         usleep(blasSpinMicros)
-                        evictCaches()
+                        if coldCaches { evictCaches() }
                         let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
                         guard round > 0 else { continue }
                         denseTimes.append(td)

@@ -3,10 +3,9 @@ import Glibc
 #endif
 
 extension SparseLinearLayer {
-    /// Packs a neutral-form matrix: drops zero weights, splits rows over `threads` interleaved slices,
-    /// sorts each column by row, and picks the word width (8 or 16 bits) that stores the layer in the
-    /// fewest bytes, counting the fillers each gap width needs. `minimumParallelWork` (stored words ×
-    /// samples) is the size below which an apply does not hand work to other threads.
+    /// Packs a neutral-form matrix: drops zero weights, interleaves rows over the row blocks, sorts
+    /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`). `minimumParallelWork` (stored words
+    /// × samples) is the size below which an apply does not hand work to other threads.
     public convenience init(_ matrix: SparseMatrix, threads: Int = SparseLinearLayer.defaultThreads,
                             minimumParallelWork: Int = 1 << 15) throws(SparseEngineError)
     {
@@ -22,121 +21,96 @@ extension SparseLinearLayer {
         let codeBits = max(1, Int.bitWidth - (tableValues.count - 1).leadingZeroBitCount)
         guard codeBits <= 15 else { throw .codebookTooLarge(count: matrix.codebook.count) }
 
-        // Two slices per worker: helpers claim slices, so a helper that is late or preempted on a
-        // busy machine holds up at most a quarter of the work rather than half.
-        let sliceCount = threads == 1 ? 1 : 2 * threads
-        let buckets = try Self.bucketByThreadAndColumn(matrix, threads: sliceCount)
+        // Two blocks per worker: batched applies claim blocks, so a helper that is late or preempted
+        // on a busy machine holds up at most a quarter of the work rather than half.
+        let blockCount = threads == 1 ? 1 : 2 * threads
+        let buckets = try Self.bucket(matrix, blocks: blockCount)
         let format = Self.chooseFormat(buckets: buckets, codeBits: codeBits)
+        let packed = try Self.pack(buckets, codeBits: codeBits, gapBits: format.gapBits,
+                                   wordBytes: format.wordBytes, fillerCode: fillerCode)
 
-        let table = UnsafeMutablePointer<Float>.allocate(capacity: 1 << codeBits)
-        table.initialize(repeating: 0, count: 1 << codeBits)
+        // At least 16 entries, zero-padded: kernels load the table 16 floats at a time.
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: max(16, 1 << codeBits))
+        table.initialize(repeating: 0, count: max(16, 1 << codeBits))
         for (i, v) in tableValues.enumerated() { table[i] = v }
-
-        var slices: [Slice] = []
-        var fillers = 0
-        do {
-            for t in 0..<sliceCount {
-                let (slice, sliceFillers) = try Self.packSlice(buckets, thread: t, rows: matrix.outFeatures,
-                                                               codeBits: codeBits, gapBits: format.gapBits,
-                                                               wordBytes: format.wordBytes, fillerCode: fillerCode)
-                slices.append(slice)
-                fillers += sliceFillers
-            }
-        } catch {
-            table.deallocate()
-            for s in slices { s.columnStart.deallocate(); s.words.deallocate() }
-            throw error
-        }
         self.init(outFeatures: matrix.outFeatures, inFeatures: matrix.inFeatures, threads: threads,
                   codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
-                  nonZeroCount: buckets.keys.count, fillerCount: fillers,
-                  minimumParallelWork: max(0, minimumParallelWork), table: table, slices: slices)
+                  nonZeroCount: buckets.keys.count, fillerCount: packed.fillers,
+                  minimumParallelWork: max(0, minimumParallelWork), blockCount: blockCount,
+                  table: table, start: packed.start, words: packed.words)
     }
 
-    /// Non-zero entries grouped by (thread, column), each group sorted by local row. A key is
-    /// localRow << 32 | code.
+    /// Non-zero entries grouped by (column, block) in storage order, each group sorted by local row.
+    /// A key is localRow << 32 | code.
     struct Buckets {
-        let threads: Int
+        let blocks: Int
         let columns: Int
-        /// threads·columns + 1 offsets into `keys`; group (t, c) is start[t·columns + c] ..< next.
+        /// columns·blocks + 1 offsets into `keys`; group g = column·blocks + block is start[g] ..< start[g + 1].
         let start: [Int]
         let keys: [UInt64]
+        var groups: Int { blocks * columns }
     }
 
-    static func bucketByThreadAndColumn(_ m: SparseMatrix, threads: Int) throws(SparseEngineError) -> Buckets {
-        let n = m.inFeatures
-        var start = [Int](repeating: 0, count: threads * n + 1)
+    static func bucket(_ m: SparseMatrix, blocks: Int) throws(SparseEngineError) -> Buckets {
+        let groups = blocks * m.inFeatures
+        var start = [Int](repeating: 0, count: groups + 1)
         for e in m.entries where m.codebook[Int(e.code)] != 0 {
-            start[(Int(e.row) % threads) * n + Int(e.column) + 1] += 1
+            start[Int(e.column) * blocks + Int(e.row) % blocks + 1] += 1
         }
-        for i in 0..<(threads * n) { start[i + 1] += start[i] }
+        for g in 0..<groups { start[g + 1] += start[g] }
         var cursor = start
-        var keys = [UInt64](repeating: 0, count: start[threads * n])
+        var keys = [UInt64](repeating: 0, count: start[groups])
         for e in m.entries where m.codebook[Int(e.code)] != 0 {
             let row = Int(e.row)
-            let g = (row % threads) * n + Int(e.column)
-            keys[cursor[g]] = UInt64(row / threads) << 32 | UInt64(e.code)
+            let g = Int(e.column) * blocks + row % blocks
+            keys[cursor[g]] = UInt64(row / blocks) << 32 | UInt64(e.code)
             cursor[g] += 1
         }
-        for g in 0..<(threads * n) where start[g + 1] - start[g] > 1 {
+        for g in 0..<groups where start[g + 1] - start[g] > 1 {
             keys[start[g]..<start[g + 1]].sort()
             for i in (start[g] + 1)..<start[g + 1] where keys[i] >> 32 == keys[i - 1] >> 32 {
-                throw .duplicateEntry(row: Int(keys[i] >> 32) * threads + g / n, column: g % n)
+                throw .duplicateEntry(row: Int(keys[i] >> 32) * blocks + g % blocks, column: g / blocks)
             }
         }
-        return Buckets(threads: threads, columns: n, start: start, keys: keys)
+        return Buckets(blocks: blocks, columns: m.inFeatures, start: start, keys: keys)
     }
 
-    /// Byte-wide words when the code leaves room for a gap field and that is smaller overall.
+    /// Byte-wide words (EIE's tight packing) when the code leaves room for a gap field, unless their
+    /// fillers would exceed half the non-zero weights: every word costs the same decode work, so past
+    /// that the 16-bit words' fewer words win over the byte words' fewer bytes.
     static func chooseFormat(buckets: Buckets, codeBits: Int) -> (wordBytes: Int, gapBits: Int) {
-        var candidates: [(wordBytes: Int, gapBits: Int)] = []
-        if codeBits <= 7 { candidates.append((1, 8 - codeBits)) }
-        candidates.append((2, 16 - codeBits))
-        var best = candidates[0]
-        var bestBytes = Int.max
-        for c in candidates {
-            let bytes = (buckets.keys.count + fillerCount(buckets, gapBits: c.gapBits)) * c.wordBytes
-            if bytes < bestBytes { (best, bestBytes) = (c, bytes) }
-        }
-        return best
+        let wide = (wordBytes: 2, gapBits: 16 - codeBits)
+        guard codeBits <= 7 else { return wide }
+        let narrow = (wordBytes: 1, gapBits: 8 - codeBits)
+        let fillers = wordsPerGroup(buckets, gapBits: narrow.gapBits)[buckets.groups] - buckets.keys.count
+        return 2 * fillers > buckets.keys.count ? wide : narrow
     }
 
-    static func fillerCount(_ b: Buckets, gapBits: Int) -> Int {
-        var fillers = 0
-        for g in 0..<(b.threads * b.columns) {
-            var previous = -1
-            for i in b.start[g]..<b.start[g + 1] {
-                let row = Int(b.keys[i] >> 32)
-                fillers += (row - previous - 1) >> gapBits
-                previous = row
-            }
-        }
-        return fillers
-    }
-
-    static func packSlice(_ b: Buckets, thread t: Int, rows: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
-                          fillerCode: Int) throws(SparseEngineError) -> (Slice, fillers: Int) {
-        let n = b.columns
-        let localRows = (rows - t + b.threads - 1) / b.threads
-        // Column offsets are 32-bit: count first, so an oversized layer is an error, not a wrap.
-        var offsets = [Int](repeating: 0, count: n + 1)
-        var fillers = 0
-        for c in 0..<n {
+    /// Word offsets of every group (fillers included), groups + 1 of them.
+    static func wordsPerGroup(_ b: Buckets, gapBits: Int) -> [Int] {
+        var offsets = [Int](repeating: 0, count: b.groups + 1)
+        for g in 0..<b.groups {
             var previous = -1
             var words = 0
-            for i in b.start[t * n + c]..<b.start[t * n + c + 1] {
+            for i in b.start[g]..<b.start[g + 1] {
                 let row = Int(b.keys[i] >> 32)
-                let f = (row - previous - 1) >> gapBits
-                fillers += f
-                words += 1 + f
+                words += 1 + (row - previous - 1) >> gapBits
                 previous = row
             }
-            offsets[c + 1] = offsets[c] + words
+            offsets[g + 1] = offsets[g] + words
         }
-        let total = offsets[n]
+        return offsets
+    }
+
+    static func pack(_ b: Buckets, codeBits: Int, gapBits: Int, wordBytes: Int, fillerCode: Int)
+        throws(SparseEngineError) -> (start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer, fillers: Int)
+    {
+        // Offsets are 32-bit: count first, so an oversized layer is an error, not a wrap.
+        let offsets = wordsPerGroup(b, gapBits: gapBits)
+        let total = offsets[b.groups]
         guard total <= Int(UInt32.max) else { throw .layerTooLarge(words: total) }
-        let columnStart = UnsafeMutablePointer<UInt32>.allocate(capacity: n + 1)
-        for c in 0...n { columnStart[c] = UInt32(offsets[c]) }
+        let start = UnsafeMutablePointer<UInt32>.allocate(capacity: b.groups + 1)
+        for g in 0...b.groups { start[g] = UInt32(offsets[g]) }
         let words = allocateWords(byteCount: total * wordBytes)
         let maxGap = (1 << gapBits) - 1
         var w = 0
@@ -149,9 +123,9 @@ extension SparseLinearLayer {
             }
             w += 1
         }
-        for c in 0..<n {
+        for g in 0..<b.groups {
             var previous = -1
-            for i in b.start[t * n + c]..<b.start[t * n + c + 1] {
+            for i in b.start[g]..<b.start[g + 1] {
                 let row = Int(b.keys[i] >> 32)
                 var gap = row - previous - 1
                 while gap > maxGap {
@@ -162,8 +136,7 @@ extension SparseLinearLayer {
                 previous = row
             }
         }
-        let slice = Slice(thread: t, localRows: localRows, columnStart: columnStart, words: words)
-        return (slice, fillers)
+        return (start, words, total - b.keys.count)
     }
 }
 

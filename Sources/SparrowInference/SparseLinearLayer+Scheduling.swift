@@ -1,39 +1,44 @@
 import Dispatch
 import Synchronization
 
-/// One apply's slices, shared out by claiming: the calling thread and `threads − 1` helpers take the
-/// next unclaimed slice until none is left, and the caller returns once every slice is done.
+/// One apply's work items, shared out by claiming: the calling thread (worker 0) and up to `helpers`
+/// helper threads (workers 1...) take the next unclaimed item until none is left, and the caller
+/// returns once every item is done.
 ///
 /// Unlike concurrentPerform, the caller never waits for a helper that has not started: on a busy
 /// machine a woken thread may wait milliseconds for a core, and by then the caller has done its
 /// work. A late helper finds nothing to claim and never calls `body`, so `body` (which captures the
-/// caller's buffers) is only ever invoked while the caller is still inside `run`.
-final class SliceRun: @unchecked Sendable {
+/// caller's buffers) is only ever invoked while the caller is still inside `run`. A worker index is
+/// handed to `body` so that it can keep per-worker state (such as a private accumulator).
+final class WorkRun: @unchecked Sendable {
     let count: Int
-    let body: (Int) -> Void
+    let body: (_ item: Int, _ worker: Int) -> Void
     let next = Atomic<Int>(0)
     let done = Atomic<Int>(0)
+    let joined = Atomic<Int>(0)
     let finished = DispatchSemaphore(value: 0)
 
-    init(count: Int, body: @escaping (Int) -> Void) {
+    init(count: Int, body: @escaping (_ item: Int, _ worker: Int) -> Void) {
         self.count = count
         self.body = body
     }
 
-    func work() {
+    func work(as worker: Int) {
         while true {
             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
             guard i < count else { return }
-            body(i)
+            body(i, worker)
             if done.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == count { finished.signal() }
         }
     }
 
-    /// Runs all slices with up to `helpers` extra threads and returns when they are all done.
-    static func run(count: Int, helpers: Int, _ body: @escaping (Int) -> Void) {
-        let run = SliceRun(count: count, body: body)
-        for _ in 0..<min(helpers, count - 1) { DispatchQueue.global().async { run.work() } }
-        run.work()
+    /// Runs all items with up to `helpers` extra threads and returns when they are all done.
+    static func run(count: Int, helpers: Int, _ body: @escaping (_ item: Int, _ worker: Int) -> Void) {
+        let run = WorkRun(count: count, body: body)
+        for _ in 0..<min(helpers, count - 1) {
+            DispatchQueue.global().async { run.work(as: run.joined.wrappingAdd(1, ordering: .relaxed).newValue) }
+        }
+        run.work(as: 0)
         if run.done.load(ordering: .acquiring) < count { run.finished.wait() }
     }
 }

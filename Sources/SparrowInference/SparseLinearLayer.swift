@@ -1,12 +1,17 @@
 import FoundationEssentials
 
 /// One fc (or lowered conv) layer held EIE-style: the weights stay as codebook indices, stored column
-/// by column (CSC) as packed words of (relative row index, code), one CSC per worker thread over the
-/// rows of that slice (row r belongs to slice r mod slices, as EIE interleaves rows over PEs). There
-/// are two slices per worker thread, claimed dynamically during an apply.
+/// by column (CSC) as packed words of (relative row index, code).
+///
+/// Rows are interleaved over `blockCount` row blocks, as EIE interleaves rows over its processing
+/// elements: row r belongs to block r mod blockCount, at local row r / blockCount. Each column is
+/// stored as its blocks one after another, so a column is one contiguous run of words and a block of
+/// it is a sub-range. Batched kernels hand whole blocks to threads (each owns its output rows); the
+/// batch-1 kernel hands whole columns to threads instead, which reads each active column as one
+/// sequential run rather than one scattered piece per thread.
 ///
 /// A word holds `codeBits` of codebook index in its low bits and `gapBits` of gap — the number of
-/// zero rows skipped since the previous stored row of the column — in its high bits. A 16-entry
+/// zero local rows skipped since the previous stored row of the block — in its high bits. A 16-entry
 /// codebook packs into one byte (4 + 4 bits, EIE's format); larger codebooks use 16-bit words. Gaps
 /// longer than the field allows are bridged with filler words that point at a zero weight.
 ///
@@ -26,37 +31,34 @@ public final class SparseLinearLayer: @unchecked Sendable {
     public let fillerCount: Int
     /// Stored words × samples below which one apply stays on the calling thread.
     public let minimumParallelWork: Int
+    /// Row blocks rows are interleaved over (1 for one thread, else two per thread).
+    public let blockCount: Int
 
     /// Shared-weight table indexed by the code field; `1 << codeBits` floats, unused slots are 0.
     let table: UnsafeMutablePointer<Float>
-    let slices: [Slice]
+    /// inFeatures · blockCount + 1 word offsets: block b of column j is start[j·K + b] ..< start[j·K + b + 1]
+    /// (K = blockCount), so column j as a whole is start[j·K] ..< start[(j + 1)·K].
+    let start: UnsafeMutablePointer<UInt32>
+    let words: UnsafeMutableRawPointer
 
-    /// One slice: the CSC of rows t, t + slices, t + 2·slices, ...
-    struct Slice: @unchecked Sendable {
-        let thread: Int
-        let localRows: Int
-        /// inFeatures + 1 offsets into `words`.
-        let columnStart: UnsafeMutablePointer<UInt32>
-        let words: UnsafeMutableRawPointer
-    }
-
-    /// Row-interleaved slices (1 for one thread, else two per thread).
-    public var sliceCount: Int { slices.count }
-
-    /// Stored words including fillers, over all slices.
+    /// Stored words including fillers.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
 
     /// Bytes the engine reads for a full pass: packed words, column pointers and the codebook.
     public var packedBytes: Int {
-        storedWordCount * wordBytes + slices.count * (inFeatures + 1) * MemoryLayout<UInt32>.size
+        storedWordCount * wordBytes + (inFeatures * blockCount + 1) * MemoryLayout<UInt32>.size
             + (1 << codeBits) * MemoryLayout<Float>.size
     }
 
-    /// A sensible default: one slice per core, at most 4.
+    /// Local rows of block b.
+    func rows(ofBlock b: Int) -> Int { (outFeatures - b + blockCount - 1) / blockCount }
+
+    /// A sensible default: one thread per core, at most 4.
     public static var defaultThreads: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }
 
     init(outFeatures: Int, inFeatures: Int, threads: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
-         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, table: UnsafeMutablePointer<Float>, slices: [Slice]) {
+         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, blockCount: Int,
+         table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer) {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         self.threads = threads
@@ -66,15 +68,15 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.nonZeroCount = nonZeroCount
         self.fillerCount = fillerCount
         self.minimumParallelWork = minimumParallelWork
+        self.blockCount = blockCount
         self.table = table
-        self.slices = slices
+        self.start = start
+        self.words = words
     }
 
     deinit {
         table.deallocate()
-        for s in slices {
-            s.columnStart.deallocate()
-            s.words.deallocate()
-        }
+        start.deallocate()
+        words.deallocate()
     }
 }

@@ -23,6 +23,9 @@ struct BenchLayersCommand: ParsableCommand {
     @Option(help: "Sparse engine threads (default: cores, at most 4).")
     var threads: Int?
 
+    @Flag(help: "Skip the cache sweep before each timed call, so both contenders may start warm.")
+    var warm = false
+
     func validate() throws {
         guard (1...1000).contains(repeats) else { throw ValidationError("--repeats must be 1...1000") }
         guard parsedBatches != nil else { throw ValidationError("--batches must be positive integers, e.g. 1,64") }
@@ -47,12 +50,12 @@ struct BenchLayersCommand: ParsableCommand {
         let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
         if !json {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; medians of %ld rounds",
-                         bandwidth / 1e9, threads, threads, repeats))
+                         bandwidth / 1e9, threads, threads, repeats) + (warm ? "; warm caches" : "; cold caches"))
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
             print(Self.header)
         }
         let results = try SparseBenchmark.run(layers: selected, batches: parsedBatches ?? [1, 64], repeats: repeats,
-                                              threads: threads, bandwidth: bandwidth) { r in
+                                              threads: threads, bandwidth: bandwidth, coldCaches: !warm) { r in
             if !json { print(Self.row(r)) }
         }
         if json {

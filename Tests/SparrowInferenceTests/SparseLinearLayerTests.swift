@@ -111,20 +111,30 @@ struct SparseLinearLayerTests {
 
     @Test func longGapsAreBridgedWithFillers() throws {
         // One byte holds a 4-bit code and a 4-bit gap, so a run of 999 zero rows needs 62 fillers;
-        // the dense run in column 0 keeps bytes cheaper than 16-bit words overall.
-        let entries = (stride(from: 0, to: 1000, by: 3).map { ($0, 0, 1 + $0 % 15) }
+        // the dense run in column 0 keeps the fillers under half the non-zeros, so bytes are kept.
+        let entries = (stride(from: 0, to: 1000, by: 2).map { ($0, 0, 1 + $0 % 15) }
             + [(1999, 0, 7), (999, 1, 2), (1999, 1, 3)])
             .map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
         let m = try SparseMatrix(outFeatures: 2000, inFeatures: 2, codebook: SparseMatrix.sharedWeights(bits: 4),
                                  entries: entries)
         let layer = try SparseLinearLayer(m, threads: 1)
         #expect(layer.wordBytes == 1 && layer.codeBits == 4 && layer.gapBits == 4)
-        #expect(layer.nonZeroCount == 337)
+        #expect(layer.nonZeroCount == 503)
         #expect(layer.fillerCount == 3 * 62)
         let x: [Float] = [0.5, -2]
         expectClose(run(layer, x, batch: 1), denseReference(m, x, batch: 1))
         let xb = activations(count: 2 * 33, density: 0.8, seed: 5)
         expectClose(run(layer, xb, batch: 33), denseReference(m, xb, batch: 33))
+    }
+
+    @Test func manyFillersSwitchToSixteenBitWords() throws {
+        // Three rows 100 apart: byte words would need 6 fillers per weight, 16-bit words none.
+        let entries = [(0, 0, 1), (100, 0, 2), (200, 0, 3)].map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
+        let m = try SparseMatrix(outFeatures: 300, inFeatures: 1, codebook: SparseMatrix.sharedWeights(bits: 4),
+                                 entries: entries)
+        let layer = try SparseLinearLayer(m, threads: 1)
+        #expect(layer.wordBytes == 2 && layer.gapBits == 12 && layer.fillerCount == 0)
+        expectClose(run(layer, [3], batch: 1), denseReference(m, [3], batch: 1))
     }
 
     @Test func wideCodebooksUseSixteenBitWords() throws {
@@ -151,6 +161,27 @@ struct SparseLinearLayerTests {
         let layer = try SparseLinearLayer(m, threads: 2)
         #expect(layer.nonZeroCount == 2)
         #expect(run(layer, [2, 3], batch: 1) == [0, 0.5, -3])
+    }
+
+    /// Every codebook size from 2 to 64 entries: byte words with 1- to 6-bit codes (the 8-words-per-load
+    /// path of the batch-1 kernel included), the per-column scaled table up to 4 bits, and 16-bit
+    /// words once a sparse tall layer makes them smaller.
+    @Test(arguments: 1...6)
+    func everyCodeWidthMatchesDense(bits: Int) throws {
+        let codebook = SparseMatrix.sharedWeights(bits: bits)
+        for (out, density) in [(300, 0.5), (3000, 0.003)] {
+            let m = try SparseMatrix.random(outFeatures: out, inFeatures: 50, density: density, codebook: codebook,
+                                            seed: UInt64(bits * 100 + out))
+            for threads in [1, 2, 4] {
+                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+                #expect(layer.codeBits == bits)
+                for batch in [1, 20] {
+                    let x = activations(count: batch * 50, density: 0.6, seed: UInt64(bits + batch))
+                    expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
+                                "\(bits) bits, \(out) rows, \(threads) threads, batch \(batch), \(layer.wordBytes)-byte words")
+                }
+            }
+        }
     }
 
     @Test func invalidInputIsATypedError() throws {

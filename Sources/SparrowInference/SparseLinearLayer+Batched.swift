@@ -1,0 +1,175 @@
+extension SparseLinearLayer {
+    // MARK: batch > 1: sparse × dense (each worker takes row blocks, as EIE's PEs take interleaved rows)
+
+    /// acc[o..<o+16] += w · x[o..<o+16] (byte offset o).
+    @inline(__always)
+    static func axpy(_ w: SIMD16<Float>, _ x: UnsafeRawPointer, _ acc: UnsafeMutableRawPointer, _ o: Int) {
+        let sum = acc.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+            + w * x.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+        acc.storeBytes(of: sum, toByteOffset: o, as: SIMD16<Float>.self)
+    }
+
+    /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
+    static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
+
+    func applyBatched(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        let n = inFeatures
+        let lanes = Self.lanes(forBatch: batch)
+        let blocks = (batch + lanes - 1) / lanes
+        // x transposed per block: column j of block k is `lanes` contiguous floats, zero-padded.
+        let xT = UnsafeMutablePointer<Float>.allocate(capacity: blocks * n * lanes)
+        defer { xT.deallocate() }
+        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
+        defer { activeColumn.deallocate() }
+        Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT, active: activeColumn)
+
+        let xTc = UnsafePointer(xT)
+        let activeC = UnsafePointer(activeColumn)
+        let (stride, out) = (blockCount, outFeatures)
+        forEachBlock(work: storedWordCount * batch) { s in
+            let localRows = self.rows(ofBlock: s)
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
+            defer { acc.deallocate() }
+            for k in 0..<blocks {
+                acc.initialize(repeating: 0, count: localRows * lanes)
+                self.accumulate(block: s, lanes: lanes, xT: xTc + k * n * lanes, columnStride: lanes,
+                                active: activeC + k * n, into: acc)
+                for b in 0..<min(lanes, batch - k * lanes) {
+                    let yb = y + (k * lanes + b) * out + s
+                    for r in 0..<localRows { yb[r * stride] = acc[r * lanes + b] }
+                }
+            }
+        }
+    }
+
+    // MARK: samples as columns (convolutions)
+
+    /// `LinearOperator.applyTransposed` without any transpose: a full block of `lanes` samples is read
+    /// in place (column j of block k starts at xT[j·batch + k·lanes]); only a partial last block is
+    /// copied into a zero-padded tile. Each accumulator row is copied straight into its row of yT.
+    public func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>) {
+        guard batch > 0 else { return }
+        if batch == 1 {
+            applySingle(xT, into: yT)
+            return
+        }
+        let n = inFeatures
+        let lanes = Self.lanes(forBatch: batch)
+        let blocks = (batch + lanes - 1) / lanes
+        let tail = batch - (blocks - 1) * lanes  // samples in the last block, 1...lanes
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tail < lanes ? n * lanes : 1)
+        defer { tile.deallocate() }
+        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
+        defer { activeColumn.deallocate() }
+        for k in 0..<blocks {
+            let samples = k == blocks - 1 ? tail : lanes
+            for j in 0..<n {
+                let column = xT + (j &* batch &+ k &* lanes)
+                var bits: UInt32 = 0
+                if samples == lanes {
+                    for b in 0..<lanes { bits |= column[b].bitPattern << 1 }  // ±0 count as zero
+                } else {
+                    let padded = tile + j &* lanes
+                    for b in 0..<samples {
+                        padded[b] = column[b]
+                        bits |= column[b].bitPattern << 1
+                    }
+                    for b in samples..<lanes { padded[b] = 0 }
+                }
+                activeColumn[k &* n &+ j] = bits != 0
+            }
+        }
+        let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
+        let stride = blockCount
+        forEachBlock(work: storedWordCount * batch) { s in
+            let localRows = self.rows(ofBlock: s)
+            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
+            defer { acc.deallocate() }
+            for k in 0..<blocks {
+                let samples = k == blocks - 1 ? tail : lanes
+                let (base, columnStride) = samples == lanes ? (xT + k * lanes, batch) : (tileC, lanes)
+                acc.initialize(repeating: 0, count: localRows * lanes)
+                self.accumulate(block: s, lanes: lanes, xT: base, columnStride: columnStride,
+                                active: activeC + k * n, into: acc)
+                for r in 0..<localRows {
+                    (yT + (s + r * stride) * batch + k * lanes).update(from: acc + r * lanes, count: samples)
+                }
+            }
+        }
+    }
+
+    /// Transpose of x (batch × features, row-major) into per-block column-major tiles, zero-padded
+    /// past the batch; a column is active when any sample of the block has a non-zero there (found
+    /// in the same pass). Each tile column is written contiguously while the reads walk `lanes` rows,
+    /// whose cache lines stay in L1 across 16 consecutive features.
+    static func transpose(_ x: UnsafePointer<Float>, batch: Int, features n: Int, lanes: Int,
+                          into xT: UnsafeMutablePointer<Float>, active: UnsafeMutablePointer<Bool>) {
+        let blocks = (batch + lanes - 1) / lanes
+        for k in 0..<blocks {
+            let base = xT + k &* n &* lanes
+            let samples = min(lanes, batch &- k &* lanes)
+            let rows = x + k &* lanes &* n
+            for i in 0..<n {
+                let column = base + i &* lanes
+                var bits: UInt32 = 0
+                for b in 0..<samples {
+                    let v = rows[b &* n &+ i]
+                    column[b] = v
+                    bits |= v.bitPattern << 1  // ±0 count as zero
+                }
+                for b in samples..<lanes { column[b] = 0 }
+                active[k &* n &+ i] = bits != 0
+            }
+        }
+    }
+
+    func accumulate(block: Int, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
+                    active: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>) {
+        if wordBytes == 1 {
+            Self.accumulateBlock(UInt8.self, words: words, start: start, block: block, blocks: blockCount,
+                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
+                                 active: active, columns: inFeatures, into: acc)
+        } else {
+            Self.accumulateBlock(UInt16.self, words: words, start: start, block: block, blocks: blockCount,
+                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
+                                 active: active, columns: inFeatures, into: acc)
+        }
+    }
+
+    /// Per stored word of row block `block`, one axpy of `lanes` floats: acc[localRow] +=
+    /// codebook[code]·xT[column], where column j's `lanes` samples start at xT + j·columnStride.
+    @inline(__always)
+    static func accumulateBlock<W: FixedWidthInteger & UnsignedInteger>(
+        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, block: Int, blocks: Int,
+        codeBits: Int, table: UnsafeMutablePointer<Float>, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
+        active: UnsafePointer<Bool>, columns: Int, into acc: UnsafeMutablePointer<Float>
+    ) {
+        let words = UnsafePointer(raw.assumingMemoryBound(to: W.self))
+        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
+        let shift = W(truncatingIfNeeded: codeBits)
+        let accRaw = UnsafeMutableRawPointer(acc)
+        let vectors = lanes / 16
+        for j in 0..<columns where active[j] {
+            let xRaw = UnsafeRawPointer(xT + j &* columnStride)
+            let g = j &* blocks &+ block
+            var p = Int(start[g])
+            let end = Int(start[g &+ 1])
+            var r = -1
+            while p < end {
+                let w = words[p]
+                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
+                let weight = SIMD16<Float>(repeating: table[Int(truncatingIfNeeded: w & mask)])
+                let rowRaw = accRaw + r &* lanes &* 4
+                if vectors == 4 {
+                    axpy(weight, xRaw, rowRaw, 0)
+                    axpy(weight, xRaw, rowRaw, 64)
+                    axpy(weight, xRaw, rowRaw, 128)
+                    axpy(weight, xRaw, rowRaw, 192)
+                } else {
+                    for v in 0..<vectors { axpy(weight, xRaw, rowRaw, v &* 64) }
+                }
+                p &+= 1
+            }
+        }
+    }
+}
