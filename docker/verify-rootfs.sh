@@ -34,12 +34,13 @@ done
 arg() { sed -n "s/^ARG $1=\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "$dockerfile" | head -1; }
 release=$(arg DEBIAN_RELEASE)
 read -r -a packages <<<"$(arg RUNTIME_PACKAGES)"
+prune=$(arg RUNTIME_PRUNE)
 [[ -n $release && ${#packages[@]} -gt 0 ]] || die "could not read DEBIAN_RELEASE / RUNTIME_PACKAGES from $dockerfile"
 bin_dest=$(sed -n 's|^COPY --from=build /out/sparrow \(.*\)$|\1|p' "$dockerfile")
 public_dest=$(sed -n 's|^COPY Public \(.*\)$|\1|p' "$dockerfile")
 uid=$(sed -n 's/^USER \([0-9]*\):.*/\1/p' "$dockerfile")
 [[ -n $bin_dest && -n $public_dest && -n $uid ]] || die "could not read the COPY/USER lines of $dockerfile"
-say "Dockerfile: debian $release-slim + ${packages[*]}; binary $bin_dest; Public $public_dest; uid $uid"
+say "Dockerfile: debian $release-slim + ${packages[*]} - ${prune:-nothing}; binary $bin_dest; Public $public_dest; uid $uid"
 
 # The Debian mirror apt is configured with (deb822 URIs: or one-line deb entries), not security.
 mirror=$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true; } |
@@ -73,8 +74,11 @@ fi
 # ---- the build stage ----------------------------------------------------------------------------
 # A binary already built with the static Swift runtime (no libswift*.so in ldd) is reused, so CI
 # that builds `sparrow` with --static-swift-stdlib compiles once; any other is rebuilt here.
-if [[ -z ${SPARROW_STATIC_BIN:-} && -x ${SPARROW_BIN:-} ]] && ! ldd "$SPARROW_BIN" | grep -q 'libswift\|libFoundation'; then
-    SPARROW_STATIC_BIN=$SPARROW_BIN
+# (ldd's output is captured first: under pipefail, `ldd | grep -q` fails when grep exits early and
+# ldd dies of SIGPIPE, which would pass a dynamic binary off as static.)
+if [[ -z ${SPARROW_STATIC_BIN:-} && -x ${SPARROW_BIN:-} ]]; then
+    libs=$(ldd "$SPARROW_BIN" 2>&1 || true)
+    grep -q 'libswift\|libFoundation' <<<"$libs" || SPARROW_STATIC_BIN=$SPARROW_BIN
 fi
 if [[ -n ${SPARROW_STATIC_BIN:-} ]]; then
     binary=$SPARROW_STATIC_BIN
@@ -89,8 +93,8 @@ fi
 # ---- the runtime root (cached) ------------------------------------------------------------------
 mkdir -p "$cache"
 debs=$cache/$release-minbase-debs.tgz
-recipe=2  # bump when the way the root is laid out below changes, to drop stale caches
-key=$(printf '%s %s %s' "$release" "${packages[*]}" "$recipe" | sha256sum | cut -c1-16)
+recipe=3  # bump when the way the root is laid out below changes, to drop stale caches
+key=$(printf '%s %s %s %s' "$release" "${packages[*]}" "$prune" "$recipe" | sha256sum | cut -c1-16)
 runtime_tar=$cache/runtime-$release-$key.tar
 work=$(mktemp -d "$cache/run.XXXXXX")
 root=$work/root
@@ -132,7 +136,7 @@ CFG
     mount -t proc proc "$root/proc"
     # The Dockerfile's runtime RUN, verbatim in effect.
     say "apt-get install ${packages[*]}"
-    chroot "$root" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${packages[*]} >/dev/null && rm -rf /var/lib/apt/lists/* \
+    chroot "$root" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${packages[*]} >/dev/null && rm -rf /var/lib/apt/lists/* $prune \
         && groupadd --gid $uid sparrow \
         && useradd --uid $uid --gid sparrow --home-dir /data --no-create-home --shell /usr/sbin/nologin sparrow \
         && install -d -o sparrow -g sparrow -m 0750 /data"
@@ -182,7 +186,8 @@ curl -fsS "$base/v2/health/ready" >/dev/null || { cat "$work/server.log"; die "s
 # The HEALTHCHECK runs with the image's environment, so the probe finds the port the server uses.
 in_root SPARROW_HOST=127.0.0.1 SPARROW_PORT="$port" "$bin_dest" healthcheck ||
     die "sparrow healthcheck (the Dockerfile's HEALTHCHECK) failed"
-curl -fsS "$base/" | grep -q '<title>Sparrow console' || die "console not served from $public_dest"
+page=$(curl -fsS "$base/") || die "GET / failed"
+grep -q '<title>Sparrow console' <<<"$page" || die "console not served from $public_dest"
 
 model=${SPARROW_VERIFY_MODEL:-$work/tiny.onnx}
 if [[ ! -f $model ]]; then

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Sizes of an artifact, overall and per layer: what `--report` writes and `inspect` prints.
 /// Everything is measured from the artifact's real bytes.
@@ -79,7 +79,7 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     /// by pruning, bits per weight and index with quantization (P+Q) and with Huffman (P+Q+H), and
     /// the layer's compression rate (dense float32 bytes / stored bytes).
     public func table() -> String {
-        func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+        func f(_ x: Double, _ digits: Int) -> String { String(cFormat: "%.\(digits)f", x) }
         func bytes(_ n: Int) -> String {
             if n >= 1 << 20 { return f(Double(n) / 1_048_576, 2) + " MiB" }
             if n >= 1 << 10 { return f(Double(n) / 1024, 1) + " KiB" }

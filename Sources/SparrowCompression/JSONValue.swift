@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A JSON document as a tree, so configuration can be validated strictly (unknown keys, types,
 /// ranges) with the JSON path of every error, which Codable's synthesized decoding cannot do.
@@ -36,7 +36,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// Parses UTF-8 JSON text.
     public static func parse(_ bytes: [UInt8]) throws(CompressionError) -> JSONValue {
         do { return try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw .invalidConfig(path: "$", message: "not valid JSON (\(error.localizedDescription))")
+            let reason: String
+            if case DecodingError.dataCorrupted(let context) = error { reason = context.debugDescription } else { reason = "\(error)" }
+            throw .invalidConfig(path: "$", message: "not valid JSON (\(reason))")
         }
     }
 

@@ -1,11 +1,11 @@
-import Foundation
+import FoundationEssentials
 
 /// Writes a streamed (chunked) response body from any thread. `write` returns false once the
 /// client has gone away or the server is stopping, so a producer learns when to stop; it blocks
 /// while more than `highWaterMark` bytes wait for the client, so a slow reader cannot make the
 /// server buffer without bound.
 public final class HTTPBodyWriter: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var closed = false
     private var finished = false
     private var backlog = 0

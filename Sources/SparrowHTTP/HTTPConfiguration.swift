@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything that shapes a server: where it listens, its limits, timeouts, TLS and compression.
 public struct HTTPConfiguration: Sendable {
@@ -14,7 +14,7 @@ public struct HTTPConfiguration: Sendable {
     /// Request bodies up to this size stay in memory; larger ones are spooled to a file.
     public var bodyMemoryThreshold: Int = 1 << 20
     /// Where spooled request bodies go (a handler can rename them within the same file system).
-    public var spoolDirectory: String = NSTemporaryDirectory()
+    public var spoolDirectory: String = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     public var tls: TLSConfiguration?
     public var compression = CompressionConfiguration()
     /// Log one line per request through swift-log (label "sparrow.http.access").

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,10 +27,10 @@ enum HTTPDate {
     }
 }
 
-/// A value behind an NSLock (Synchronization.Mutex needs a noncopyable owner; this is simpler to
+/// A value behind a ConditionLock (Synchronization.Mutex needs a noncopyable owner; this is simpler to
 /// keep in statics and classes).
 final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var value: Value
     init(_ value: Value) { self.value = value }
     func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {

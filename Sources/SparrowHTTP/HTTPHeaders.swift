@@ -68,7 +68,7 @@ enum ASCII {
 
 extension StringProtocol {
     /// Trims spaces and horizontal tabs (HTTP's optional whitespace) from both ends.
-    func trimmingOWS() -> String {
+    public func trimmingOWS() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A complete request as handlers see it.
 public struct HTTPRequest: Sendable {

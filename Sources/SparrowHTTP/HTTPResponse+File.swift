@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +46,7 @@ extension HTTPResponse {
 
     static func weakEqual(_ a: String, _ b: String) -> Bool {
         func strip(_ s: String) -> String { s.hasPrefix("W/") ? String(s.dropFirst(2)) : s }
-        return strip(a) == strip(b) || strip(a) == strip(b).replacingOccurrences(of: "\"", with: "-gzip\"")
+        return strip(a) == strip(b) || strip(a) == strip(b).replacing("\"", with: "-gzip\"")
     }
 }
 
@@ -98,7 +98,10 @@ public enum MediaType {
     ]
 
     public static func forPath(_ path: String) -> String {
-        let ext = (path as NSString).pathExtension.lowercased()
+        // The last component's suffix after its last dot; a leading dot (".profile") is no extension.
+        let name = path.split(separator: "/", omittingEmptySubsequences: true).last ?? ""
+        let ext = name.lastIndex(of: ".").map { $0 == name.startIndex ? "" : String(name[name.index(after: $0)...]) }?
+            .lowercased() ?? ""
         return byExtension[ext] ?? "application/octet-stream"
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A response a handler returns. The server adds Content-Length or Transfer-Encoding, Date and
 /// Connection; handlers set the rest.
@@ -72,7 +72,8 @@ enum JSONString {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -186,8 +186,10 @@ final class HTTPSession: @unchecked Sendable {
 
     private func log(_ head: HTTPRequestHead, _ status: HTTPStatus, bytes: Int, started: UInt64) {
         guard let logger, configuration.accessLog else { return }
-        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        logger.info("\(head.method.rawValue) \(head.target) \(status.code) \(bytes)B \(String(format: "%.2f", ms))ms",
+        // Hundredths of a millisecond, printed as ms with two decimals (no Foundation formatter).
+        let centis = (DispatchTime.now().uptimeNanoseconds - started + 5_000) / 10_000
+        let fraction = centis % 100 < 10 ? "0\(centis % 100)" : "\(centis % 100)"
+        logger.info("\(head.method.rawValue) \(head.target) \(status.code) \(bytes)B \(centis / 100).\(fraction)ms",
                     metadata: ["peer": "\(remoteAddress ?? "-")"])
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Drives the server's connection state machine in process, without sockets: raw request bytes
 /// in (split however a test likes), raw response bytes out. Handlers, limits, pipelining,
@@ -78,7 +79,7 @@ public struct HTTPTestResponse: Sendable {
         func line() throws -> String {
             guard let lf = bytes[i...].firstIndex(of: 10) else { throw Malformed() }
             defer { i = lf + 1 }
-            return String(decoding: bytes[i..<lf], as: UTF8.self).trimmingCharacters(in: .init(charactersIn: "\r"))
+            return String(decoding: bytes[i..<(lf > i && bytes[lf - 1] == 13 ? lf - 1 : lf)], as: UTF8.self)
         }
         while i < bytes.count {
             let statusLine = try line().split(separator: " ", maxSplits: 2)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +21,8 @@ public struct StaticFiles: HTTPResponder {
         let raw = request.pathParameters["*"] ?? HTTPRequest.split(target: request.target).path
         guard let relative = Self.safeRelativePath(raw) else { throw HTTPError(.forbidden, "path not allowed") }
         var candidate = relative.isEmpty ? realRoot : realRoot + "/" + relative
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
+        var isDirectory = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory {
             candidate += "/index.html"
         }
         guard let real = Self.realPath(candidate) else { throw HTTPError(.notFound, "file not found") }

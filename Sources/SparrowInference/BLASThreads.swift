@@ -1,5 +1,5 @@
 import COpenBLAS
-import Foundation
+import FoundationEssentials
 
 /// OpenBLAS threading policy. Inference GEMMs here are small (batch-1 rows, LeNet-sized convolutions),
 /// where OpenBLAS's thread hand-off costs more than it saves, and a server already runs requests in

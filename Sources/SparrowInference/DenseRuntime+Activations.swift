@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SparrowModel
 
 /// Element-wise float activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip), computed in place on the

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SparrowModel
 
 /// BatchNormalization (inference form) and LRN over NC… float tensors.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SparrowModel
 
 /// Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at `axis` (default 1) and the

@@ -1,6 +1,7 @@
 import COpenBLAS
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import SparrowCompression
 
 /// EIE's benchmark (Han et al., ISCA 2016, Table III) on this machine: random layers at the paper's

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One fc (or lowered conv) layer held EIE-style: the weights stay as codebook indices, stored column
 /// by column (CSC) as packed words of (relative row index, code).

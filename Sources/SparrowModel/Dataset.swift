@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A labelled dataset for evaluation and retraining: inputs `x` (first dimension = samples) and
 /// integer class labels `y`.
@@ -25,11 +25,11 @@ public struct Dataset: Sendable {
     public var count: Int { y.count }
 
     public static func load(path: String, labels: String? = nil, split: String = "test") throws -> Dataset {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ModelError(.io, "dataset not found: \(path)")
         }
-        if isDirectory.boolValue {
+        if isDirectory {
             guard labels == nil else {
                 throw ModelError(.invalid, "a dataset directory already contains its labels; drop the labels file")
             }
@@ -77,7 +77,7 @@ public struct Dataset: Sendable {
         }
         func find(_ base: String) throws -> String {
             for candidate in [base + ".gz", base] {
-                let p = (dir as NSString).appendingPathComponent(candidate)
+                let p = dir.hasSuffix("/") ? dir + candidate : dir + "/" + candidate
                 if FileManager.default.fileExists(atPath: p) { return p }
             }
             throw ModelError(.io, "\(dir) has no \(base)[.gz]")

@@ -1,17 +1,34 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
-/// Whole-file reads and writes with errors that name the path and the reason.
+/// Whole-file reads and writes with errors that name the path and the reason (the C library's
+/// message for errno). POSIX calls rather than Foundation's Data(contentsOf:), whose error texts
+/// would need FoundationInternationalization (ICU) to read.
 public enum FileIO {
     public static func read(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ModelError(.io, "cannot read \(path): no such file")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ModelError(.io, errno == ENOENT ? "cannot read \(path): no such file" : "cannot read \(path): \(reason())")
         }
-        guard !isDirectory.boolValue else { throw ModelError(.io, "cannot read \(path): it is a directory") }
-        do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ModelError(.io, "cannot read \(path): \(error.localizedDescription)")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ModelError(.io, "cannot read \(path): \(reason())") }
+        guard info.st_mode & S_IFMT != S_IFDIR else { throw ModelError(.io, "cannot read \(path): it is a directory") }
+        // The size is a hint (the file may change under us); reading runs to end of file regardless.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(max(0, Int(info.st_size)))
+        let chunk = 1 << 20
+        while true {
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + start, chunk) }
+            if n < 0 && errno == EINTR { bytes.removeLast(chunk); continue }
+            guard n >= 0 else { throw ModelError(.io, "cannot read \(path): \(reason())") }
+            bytes.removeLast(chunk - n)
+            if n == 0 { return bytes }
         }
     }
 
@@ -27,15 +44,34 @@ public enum FileIO {
 
     /// Writes atomically (temporary file + rename), so readers never see a half-written file.
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw ModelError(.io, "cannot write \(path): directory \(directory) does not exist")
         }
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ModelError(.io, "cannot write \(path): \(error.localizedDescription)")
+        // Unique per call, so two writers of the same path never share a temporary file.
+        let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ModelError(.io, "cannot write \(path): \(reason())") }
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { failure = reason(); return }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = reason() }
+        close(fd)
+        if failure == nil && rename(temporary, path) != 0 { failure = reason() }
+        if let failure {
+            unlink(temporary)
+            throw ModelError(.io, "cannot write \(path): \(failure)")
         }
     }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
 }

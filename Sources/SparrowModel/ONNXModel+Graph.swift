@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwiftProtobuf
 
 /// Conversion of an ONNX `ModelProto` into Sparrow's `Graph`, with the checks that let the runtime

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwiftProtobuf
 
 /// An ONNX model: the parsed protobuf and its conversion to Sparrow's `Graph`.

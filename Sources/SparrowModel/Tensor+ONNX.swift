@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwiftProtobuf
 
 /// Conversion between ONNX `TensorProto` and `Tensor`.

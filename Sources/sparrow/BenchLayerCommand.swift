@@ -43,22 +43,22 @@ struct BenchLayerCommand: ParsableCommand {
         let (_, tFit) = time { km.fit(pruned.values) }
         print("layer \(rows)x\(cols) (\(n) weights), sparsity \(sparsity), \(bits)-bit codebook, \(indexBits)-bit indices")
         print("survivors \(pruned.positions.count), entries \(layer.entryCount), payload \(layer.payloadBytes) B, artifact \(bytes.count) B")
-        print(String(format: "prune (radix select)         %8.3f s", tPrune))
-        print(String(format: "quantize (k-means + assign)  %8.3f s   (fit alone %.3f s)", tQuant, tFit))
-        print(String(format: "encode (gaps + Huffman)      %8.3f s", tEncode))
-        print(String(format: "encode, index bits auto      %8.3f s", tAuto))
-        print(String(format: "write artifact (CRC)         %8.3f s", tWrite))
-        print(String(format: "compress total               %8.3f s", tPrune + tQuant + tEncode + tWrite))
-        print(String(format: "read artifact (CRC, checks)  %8.3f s", tRead))
-        print(String(format: "decode to dense              %8.3f s", tDecode))
-        print(String(format: "decode to (row, col, code)   %8.3f s", tEntries))
-        print(String(format: "reference prune (sort), 1M   %8.3f s  = %.1f s scaled to n (radix select is %.0fx faster)",
+        print(String(cFormat: "prune (radix select)         %8.3f s", tPrune))
+        print(String(cFormat: "quantize (k-means + assign)  %8.3f s   (fit alone %.3f s)", tQuant, tFit))
+        print(String(cFormat: "encode (gaps + Huffman)      %8.3f s", tEncode))
+        print(String(cFormat: "encode, index bits auto      %8.3f s", tAuto))
+        print(String(cFormat: "write artifact (CRC)         %8.3f s", tWrite))
+        print(String(cFormat: "compress total               %8.3f s", tPrune + tQuant + tEncode + tWrite))
+        print(String(cFormat: "read artifact (CRC, checks)  %8.3f s", tRead))
+        print(String(cFormat: "decode to dense              %8.3f s", tDecode))
+        print(String(cFormat: "decode to (row, col, code)   %8.3f s", tEntries))
+        print(String(cFormat: "reference prune (sort), 1M   %8.3f s  = %.1f s scaled to n (radix select is %.0fx faster)",
                      tSortPrune, tSortPrune * Double(n) / Double(1 << 20), tSortPrune * Double(n) / Double(1 << 20) / tPrune))
         if reference {
             let sample = Array(pruned.values.prefix(200_000))
             let (_, tFast) = time { km.fit(sample) }
             let (_, tRef) = time { km.fitReference(sample) }
-            print(String(format: "k-means on 200k survivors: sorted+prefix sums %.3f s, naive O(nk) %.3f s (%.0fx)",
+            print(String(cFormat: "k-means on 200k survivors: sorted+prefix sums %.3f s, naive O(nk) %.3f s (%.0fx)",
                          tFast, tRef, tRef / tFast))
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowInference
 
 /// `sparrow bench-layers`: EIE's Table III layers, dense OpenBLAS against the sparse engine.
@@ -37,7 +37,7 @@ struct BenchLayersCommand: ParsableCommand {
     }
 
     var parsedBatches: [Int]? {
-        let v = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let v = batches.split(separator: ",").compactMap { Int($0.filter { $0 != " " && $0 != "\t" }) }
         return !v.isEmpty && v.count == batches.split(separator: ",").count && v.allSatisfy({ (1...4096).contains($0) }) ? v : nil
     }
 
@@ -49,7 +49,7 @@ struct BenchLayersCommand: ParsableCommand {
         let threads = threads ?? SparseLinearLayer.defaultThreads
         let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
         if !json {
-            print(String(format: "streaming read bandwidth: %.1f GB/s (%d threads); sparse threads: %d; medians of %d rounds",
+            print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; medians of %ld rounds",
                          bandwidth / 1e9, threads, threads, repeats) + (warm ? "; warm caches" : "; cold caches"))
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
             print(Self.header)
@@ -82,6 +82,6 @@ struct BenchLayersCommand: ParsableCommand {
     static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
     static func lpad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
     static func f(_ v: Double, _ width: Int, _ decimals: Int = 1) -> String {
-        lpad(String(format: "%.\(decimals)f", v), width)
+        lpad(String(cFormat: "%.\(decimals)f", v), width)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
 import SparrowCompression
 import SparrowInference
 import SparrowModel
@@ -60,7 +61,7 @@ struct BenchModel: ParsableCommand {
         if json {
             print("{\"batch\": \(batch), \"iterations\": \(iterations), \"mean_ms\": \(mean), \"median_ms\": \(median), \"min_ms\": \(sorted[0]), \"samples_per_second\": \(perSecond)}")
         } else {
-            print(String(format: "batch %d, %d iterations: median %.3f ms, mean %.3f ms, min %.3f ms, %.0f samples/s",
+            print(String(cFormat: "batch %ld, %ld iterations: median %.3f ms, mean %.3f ms, min %.3f ms, %.0f samples/s",
                          batch, iterations, median, mean, sorted[0], perSecond))
         }
     }

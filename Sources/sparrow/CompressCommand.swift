@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowCompression
+import SparrowModel
 
 /// `sparrow compress MODEL.onnx -o OUT.sparrow [--config CONFIG.json] [--report REPORT.json]`
 struct CompressCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct CompressCommand: ParsableCommand {
         let quiet = self.quiet
         // The file's bytes go straight into compress, which releases them once parsed.
         let result = try DeepCompression.compress(onnx: CLIFiles.read(model), config: settings, reportGzip: !noGzip, progress: { stage, fraction in
-            if !quiet && stage == "compress" && fraction == 1 { FileHandle.standardError.write(Data("compressed all layers\n".utf8)) }
+            if !quiet && stage == "compress" && fraction == 1 { Console.err("compressed all layers\n") }
         })
         try CLIFiles.write(result.bytes, to: output)
         if let report { try CLIFiles.write(result.report.json(), to: report) }
@@ -46,8 +47,8 @@ enum CLIFiles {
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        do { try FileIO.write(bytes, to: path) } catch let error as ModelError {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowModel
 import SparrowTraining
 
@@ -29,7 +29,7 @@ struct DsdCommand: ParsableCommand {
         let after = try eval.map { try trainer.evaluate($0) }
         try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
         if let before, let after {
-            print(String(format: "DSD: held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100))
+            print(String(cFormat: "DSD: held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100))
         } else {
             print("DSD: trained \(3 * epochs) epochs")
         }

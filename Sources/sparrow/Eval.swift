@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowInference
 import SparrowModel
 
@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
         if json {
             print("{\"samples\": \(result.samples), \"accuracy\": \(result.accuracy)}")
         } else {
-            print(String(format: "accuracy %.4f (%d/%d)", result.accuracy, result.correct, result.samples))
+            print(String(cFormat: "accuracy %.4f (%ld/%ld)", result.accuracy, result.correct, result.samples))
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowHTTP
 
 /// `sparrow http-bench-server`: the tiny JSON endpoint benchmarks/http_bench.sh measures.
@@ -26,7 +26,7 @@ struct HTTPBenchServerCommand: ParsableCommand {
         let server = HTTPServer(configuration: config, responder: router)
         try server.start()
         // Unbuffered, so a parent process reading our stdout sees the port at once.
-        FileHandle.standardOutput.write(Data("PORT \(server.port)\n".utf8))
+        Console.out("PORT \(server.port)\n")
         server.shutdownOnSignals(deadline: 2)
         server.waitUntilStopped()
     }

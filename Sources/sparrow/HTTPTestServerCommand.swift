@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import SparrowHTTP
 
 /// `sparrow http-test-server`: endpoints the Python HTTP tests drive over loopback.
@@ -68,7 +69,7 @@ struct HTTPTestServerCommand: ParsableCommand {
         let server = HTTPServer(configuration: config, responder: router)
         try server.start()
         // Unbuffered, so a parent process reading our stdout sees the port at once.
-        FileHandle.standardOutput.write(Data("PORT \(server.port)\n".utf8))
+        Console.out("PORT \(server.port)\n")
         server.shutdownOnSignals(deadline: 5)
         server.waitUntilStopped()
     }

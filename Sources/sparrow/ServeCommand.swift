@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import SparrowService
 
@@ -16,6 +16,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Job workers; default one per core (SPARROW_WORKERS).") var workers: Int?
     @Option(help: "Jobs that may wait before submissions answer 429 (SPARROW_QUEUE_LIMIT).") var queueLimit: Int?
     @Option(help: "An API key for writes; repeat for several (SPARROW_API_KEY, comma-separated).") var apiKey: [String] = []
+    @Option(help: "A file of API keys, one per line or comma-separated, e.g. a Docker secret (SPARROW_API_KEY_FILE).")
+    var apiKeyFile: String?
     @Flag(help: "Require the API key for inference too (SPARROW_AUTH_INFERENCE=1).") var authInference = false
     @Option(help: "PEM certificate: serve HTTPS (SPARROW_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert (SPARROW_TLS_KEY).") var tlsKey: String?
@@ -49,9 +51,8 @@ struct ServeCommand: ParsableCommand {
             guard v >= 0 else { throw ValidationError("--queue-limit must not be negative") }
             config.queueLimit = v
         }
-        config.apiKeys = apiKey.isEmpty
-            ? (env["SPARROW_API_KEY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            : apiKey
+        config.apiKeys = apiKey.isEmpty ? APIKeys.parse(env["SPARROW_API_KEY"] ?? "") : apiKey
+        if let path = value(apiKeyFile, "SPARROW_API_KEY_FILE") { config.apiKeys += try APIKeys.read(path) }
         config.authenticateInference = authInference || ["1", "true", "yes"].contains(env["SPARROW_AUTH_INFERENCE"]?.lowercased() ?? "")
         config.tlsCertificate = value(tlsCert, "SPARROW_TLS_CERT")
         config.tlsKey = value(tlsKey, "SPARROW_TLS_KEY")
@@ -73,7 +74,7 @@ struct ServeCommand: ParsableCommand {
         let service = try SparrowService(configuration: config)
         try service.start()
         // Unbuffered, so a parent process reading stdout learns the port at once.
-        FileHandle.standardOutput.write(Data("PORT \(service.port)\n".utf8))
+        Console.out("PORT \(service.port)\n")
         service.waitForSignals()
     }
 }

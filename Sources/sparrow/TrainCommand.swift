@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowModel
 import SparrowTraining
 
@@ -26,9 +26,9 @@ struct TrainCommand: ParsableCommand {
         let after = try eval.map { try trainer.evaluate($0) }
         try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
         var summary = "trained \(epochs) epochs on \(data.count) samples"
-        if let last = reports.last { summary += String(format: ", %.0f samples/s", last.samplesPerSecond) }
+        if let last = reports.last { summary += String(cFormat: ", %.0f samples/s", last.samplesPerSecond) }
         if let before, let after {
-            summary += String(format: "; held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100)
+            summary += String(cFormat: "; held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100)
         }
         print(summary)
     }

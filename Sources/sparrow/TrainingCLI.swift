@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SparrowTraining
 
 /// Options shared by `train`, `dsd` and `compress --dataset`.
@@ -48,11 +48,11 @@ struct TrainingArguments: ParsableArguments {
 enum ProgressPrinter {
     static func monitor(quiet: Bool) -> TrainingMonitor {
         TrainingMonitor(progress: { p in
-            if !quiet { FileHandle.standardError.write(Data((p.line + "\n").utf8)) }
+            if !quiet { Console.err(p.line + "\n") }
         })
     }
 
     static func note(_ text: String, quiet: Bool) {
-        if !quiet { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        if !quiet { Console.err(text + "\n") }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SparrowHTTP
 
 extension SparrowService {
@@ -40,7 +40,7 @@ extension SparrowService {
         let target = try core.resolve(request)
         var headerLength: Int?
         if let raw = request.headers["Inference-Header-Content-Length"] {
-            guard let n = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+            guard let n = Int(raw.trimmingOWS()) else {
                 throw InferenceError.invalid("Inference-Header-Content-Length must be an integer")
             }
             headerLength = n

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SparrowHTTP
 
 extension SparrowService {
@@ -28,8 +28,8 @@ extension SparrowService {
             }
         }
         if let dir = core.configuration.publicDirectory {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue {
+            var isDirectory = false
+            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory {
                 let files = StaticFiles(root: dir)
                 router.mount("/", methods: [.get, .head], files)
                 router.mount("/*", methods: [.get, .head], files)
@@ -51,7 +51,7 @@ extension SparrowService {
             throw HTTPError(.unauthorized, "this request needs Authorization: Bearer <api key>",
                             headers: ["WWW-Authenticate": "Bearer realm=\"sparrow\""])
         }
-        let token = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
+        let token = Array(header.dropFirst(7).trimmingOWS().utf8)
         // Compare against every key in constant time per key, so timing reveals nothing.
         var ok = false
         for key in configuration.apiKeys {

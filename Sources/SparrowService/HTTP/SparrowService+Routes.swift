@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 import SparrowHTTP
 
 extension SparrowService {
@@ -228,7 +229,7 @@ extension SparrowService {
                                      filename: String) throws -> HTTPResponse {
         let etag = "\"\(digest)\""
         if let inm = request.headers["If-None-Match"],
-           inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+           inm.split(separator: ",").contains(where: { $0.trimmingOWS() == etag || $0.trimmingOWS() == "*" }) {
             return HTTPResponse(status: .notModified, headers: ["ETag": etag])
         }
         var forwarded = request
@@ -236,7 +237,7 @@ extension SparrowService {
         if let ifRange = request.headers["If-Range"] {
             // Content-addressed files never change: the range applies exactly when the validator is ours.
             forwarded.headers.remove("If-Range")
-            if ifRange.trimmingCharacters(in: .whitespaces) != etag { forwarded.headers.remove("Range") }
+            if ifRange.trimmingOWS() != etag { forwarded.headers.remove("Range") }
         }
         var response = try HTTPResponse.file(try core.blobs.path(of: digest), request: forwarded, contentType: contentType)
         response.headers.set("ETag", etag)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SparrowModel
 
 /// Decodes and encodes Open Inference Protocol (KServe v2) bodies, JSON and Triton's binary
@@ -212,17 +212,5 @@ public enum InferenceCodec {
         guard let raw else { return nil }
         guard case .bool(let b) = raw else { throw .invalid("\(what) must be true or false") }
         return b
-    }
-
-    /// JSONSerialization boxes true/false as NSNumbers of objCType "c" (it never makes Int8s).
-    static func isBool(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return number.objCType.pointee == CChar(UInt8(ascii: "c"))
-    }
-
-    static func exactInt(_ number: NSNumber) -> Int? {
-        let d = number.doubleValue
-        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
-        return number.intValue
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SparrowHTTP
 
 /// Live job state that server-sent-event streams wait on.
 ///
@@ -12,7 +13,7 @@ public final class JobBoard: @unchecked Sendable {
         public var sequence: Int
     }
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var states: [String: Snapshot] = [:]
     private var counter = 0
 

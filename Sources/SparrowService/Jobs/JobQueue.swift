@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SparrowHTTP
 
 /// Why a job stopped before finishing its work.
 public enum JobInterruption: Error, Equatable, Sendable {
@@ -25,7 +26,7 @@ public enum JobQueueError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Handed to a running job: it reports progress and learns, at each report, whether to stop.
 public final class JobContext: @unchecked Sendable {
     public let jobID: String
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var interruption: JobInterruption?
     private let onProgress: @Sendable (String, String, Double) -> Void
 
@@ -70,7 +71,7 @@ public final class JobQueue: @unchecked Sendable {
 
     public let workerCount: Int
     public let queueLimit: Int
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var pending: [Pending] = []
     private var running: [String: JobContext] = [:]
     private var stopping = false
@@ -83,12 +84,11 @@ public final class JobQueue: @unchecked Sendable {
         workerCount = max(1, workers)
         self.queueLimit = max(0, queueLimit)
         self.onProgress = onProgress
-        for index in 0..<workerCount {
-            let thread = Thread { [self] in workerLoop() }
-            thread.name = "sparrow-worker-\(index)"
-            thread.stackSize = 8 << 20
+        for _ in 0..<workerCount {
             liveWorkers += 1
-            thread.start()
+            if !WorkerThread.start(stackSize: 8 << 20, { [self] in workerLoop() }) {
+                liveWorkers -= 1
+            }
         }
     }
 

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import SparrowHTTP
 import Logging
 
 /// One JSON object per line on stderr: time, level, label, message and metadata.
@@ -6,7 +8,7 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     private let label: String
-    private static let lock = NSLock()
+    private static let lock = ConditionLock()
 
     public init(label: String) { self.label = label }
 
@@ -28,7 +30,15 @@ public struct JSONLogHandler: LogHandler {
         guard var data = try? encoder.encode(fields) else { return }
         data.append(0x0a)
         JSONLogHandler.lock.lock()
-        FileHandle.standardError.write(data)
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                offset += n
+            }
+        }
         JSONLogHandler.lock.unlock()
     }
 }

@@ -1,12 +1,10 @@
-import Foundation
+import FoundationEssentials
 
 /// JSON shapes of the REST resources (snake_case keys, ISO 8601 times).
 enum ResourceViews {
     static func time(_ t: Double?) -> String? {
         guard let t else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: t))
+        return Date(timeIntervalSince1970: t).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 
@@ -100,31 +98,30 @@ struct DatasetView: Encodable {
 
 /// Raw JSON text embedded as a value (the stored config and report).
 struct RawJSON: Encodable {
-    let value: Any?
+    let value: JSONNode?
 
+    /// Text that does not parse is shown as null, as before.
     init(_ text: String?) {
-        value = text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed]) }
+        value = text.flatMap { try? JSONNode.parse(Array($0.utf8)) }
     }
+
+    private init(node: JSONNode) { value = node }
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
-        try RawJSON.encode(value, into: &container)
-    }
-
-    private static func encode(_ value: Any?, into container: inout SingleValueEncodingContainer) throws {
         switch value {
-        case nil, is NSNull: try container.encodeNil()
-        case let n as NSNumber where InferenceCodec.isBool(n): try container.encode(n.boolValue)
-        case let n as NSNumber:
-            if let i = InferenceCodec.exactInt(n) { try container.encode(i) } else { try container.encode(n.doubleValue) }
-        case let s as String: try container.encode(s)
-        case let a as [Any]: try container.encode(a.map { RawJSON(any: $0) })
-        case let o as [String: Any]: try container.encode(o.mapValues { RawJSON(any: $0) })
-        default: try container.encodeNil()
+        case nil, .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .number(let d, let integer):
+            // Whole numbers print without a fraction (2, not 2.0), as the stored text had them.
+            if let integer { try container.encode(integer) }
+            else if d.rounded() == d, abs(d) < 9.0e15 { try container.encode(Int64(d)) }
+            else { try container.encode(d) }
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a.map { RawJSON(node: $0) })
+        case .object(let o): try container.encode(o.mapValues { RawJSON(node: $0) })
         }
     }
-
-    private init(any: Any) { value = any }
 }
 
 struct JobView: Encodable {

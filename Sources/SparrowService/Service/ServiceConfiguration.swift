@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything `sparrow serve` is told, by flags or `SPARROW_*` environment variables.
 public struct ServiceConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension ServiceCore {
     /// Stores and registers an uploaded ONNX model after checking it parses and every op runs.

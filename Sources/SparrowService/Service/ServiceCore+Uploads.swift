@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import SparrowHTTP
+import Glibc
 
 /// A request body as the service receives it: in memory, or spooled to a file by the server.
 public enum UploadBody: Sendable {
@@ -18,12 +20,17 @@ public enum UploadBody: Sendable {
         case .bytes(let bytes):
             try bytes.withUnsafeBytes { try sink($0) }
         case .file(let path, _):
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw ServiceError(500, "the uploaded body is gone")
-            }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try chunk.withUnsafeBytes { try sink($0) }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw ServiceError(500, "the uploaded body is gone") }
+            defer { close(fd) }
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { chunk.deallocate() }
+            while true {
+                let n = read(fd, chunk.baseAddress, chunk.count)
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else { throw ServiceError(500, "cannot read the uploaded body (errno \(errno))") }
+                if n == 0 { break }
+                try sink(UnsafeRawBufferPointer(rebasing: chunk[..<n]))
             }
         }
     }
@@ -33,7 +40,7 @@ extension ServiceCore {
     /// Content types an upload may carry as a raw body. curl's `--data-binary` sends
     /// application/x-www-form-urlencoded unless told otherwise, so that is accepted as raw too.
     static func isRawUploadType(_ type: String) -> Bool {
-        let base = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let base = type.split(separator: ";").first.map { $0.trimmingOWS().lowercased() } ?? ""
         return ["", "application/octet-stream", "application/x-www-form-urlencoded", "application/onnx",
                 "application/x-onnx", "application/x-protobuf", "application/protobuf", "application/zip",
                 "application/x-npz", "application/x-zip-compressed"].contains(base)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SparrowHTTP
 import Logging
 
 /// The service without its HTTP face: storage, the job pool, loaded models.
@@ -15,7 +16,7 @@ public final class ServiceCore: @unchecked Sendable {
     let queue: JobQueue
     /// Serialises "commit a blob, insert its row" against "delete rows, collect blobs", so garbage
     /// collection never removes a file a concurrent upload is about to reference.
-    let storageLock = NSLock()
+    let storageLock = ConditionLock()
 
     public init(configuration: ServiceConfiguration, logger: Logger = Logger(label: "sparrow.service")) throws {
         self.configuration = configuration

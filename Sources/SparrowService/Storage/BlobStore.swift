@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -131,7 +131,8 @@ public final class BlobStore: Sendable {
             throw BlobStoreError.io("cannot create directory \(path)", errno: errno)
         }
         // A fresh directory entry must itself reach the disk before files inside it count.
-        let parent = (path as NSString).deletingLastPathComponent
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let parent = trimmed.lastIndex(of: "/").map { $0 == trimmed.startIndex ? "/" : String(trimmed[..<$0]) } ?? ""
         try syncDirectory(parent.isEmpty ? "." : parent)
     }
 

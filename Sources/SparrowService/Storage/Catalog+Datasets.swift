@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Catalog {
     public func createDataset(_ d: DatasetRecord) throws {

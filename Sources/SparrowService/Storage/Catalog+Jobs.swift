@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Catalog {
     public func insertJob(_ j: JobRecord) throws {

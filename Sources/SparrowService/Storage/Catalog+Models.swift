@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Catalog {
     /// Creates a model with its dense version 1 in one transaction.

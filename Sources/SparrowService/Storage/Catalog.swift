@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Errors of the metadata catalog that callers map to HTTP statuses.
 public enum CatalogError: Error, Equatable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A declared model input or output as the API shows it; -1 marks a dynamic dimension.
 public struct TensorSpec: Codable, Sendable, Equatable {

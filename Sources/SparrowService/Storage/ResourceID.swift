@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The kinds of resources the service names, each with its id prefix.
 public enum ResourceKind: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import CSQLite
-import Foundation
+import FoundationEssentials
+import SparrowHTTP
 import Synchronization
 
 /// A failure reported by SQLite, with its result code and message.
@@ -27,7 +28,7 @@ public enum SQLiteValue: Sendable, Equatable {
 /// caller never holds a statement across threads.
 public final class SQLiteDatabase: @unchecked Sendable {
     private let handle: OpaquePointer
-    private let lock = NSRecursiveLock()
+    private let lock = ConditionLock(recursive: true)
     private var cache: [String: SQLiteStatement] = [:]
 
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How pruning is interleaved with retraining.
 public enum PruningSchedule: String, Sendable, Codable, Equatable, CaseIterable {

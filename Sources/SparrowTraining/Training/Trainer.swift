@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SparrowModel
 
 /// Weight sharing of one parameter (Deep Compression §3): each weight is a centroid, or zero.

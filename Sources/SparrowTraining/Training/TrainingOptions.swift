@@ -53,15 +53,15 @@ public struct TrainingProgress: Sendable, Equatable {
     public var etaSeconds: Double
 
     public var line: String {
-        func pct(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
-        return "[\(stage)] epoch \(epoch)/\(epochs) loss \(String(format: "%.4f", loss)) acc \(pct(accuracy)) "
-            + "sparsity \(pct(sparsity)) \(String(format: "%.0f", samplesPerSecond)) samples/s "
+        func pct(_ x: Double) -> String { String(cFormat: "%.2f%%", x * 100) }
+        return "[\(stage)] epoch \(epoch)/\(epochs) loss \(String(cFormat: "%.4f", loss)) acc \(pct(accuracy)) "
+            + "sparsity \(pct(sparsity)) \(String(cFormat: "%.0f", samplesPerSecond)) samples/s "
             + "ETA \(TrainingProgress.clock(etaSeconds))"
     }
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(max(0, seconds).rounded())
-        return String(format: "%d:%02d", s / 60, s % 60)
+        return String(cFormat: "%ld:%02ld", s / 60, s % 60)
     }
 }
 
@@ -80,4 +80,4 @@ public struct TrainingMonitor: Sendable {
     public static let silent = TrainingMonitor()
 }
 
-import Foundation
+import FoundationEssentials
