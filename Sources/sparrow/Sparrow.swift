@@ -21,6 +21,7 @@ struct Sparrow: ParsableCommand {
             // Benchmarks and developer tools
             BenchLayerCommand.self,
             BenchLayersCommand.self,
+            ScratchCommand.self,
             BenchModel.self,
             HTTPBenchServerCommand.self,
             HTTPTestServerCommand.self,
