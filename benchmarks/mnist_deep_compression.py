@@ -96,12 +96,14 @@ def main():
     ap.add_argument("--work", default=None, help="directory for models and logs (default: a temp dir)")
     ap.add_argument("--threads", default="2", help="OpenBLAS threads for sparrow")
     ap.add_argument("--set", action="append", default=[], metavar="MODEL.FIELD=VALUE",
-                    help="override a setting, e.g. lenet5.train_epochs=3")
+                    help="override a setting, e.g. lenet5.train_epochs=3 or "
+                         "'lenet300.layer_bits={\"fc1.weight\": 4}' (JSON for dictionaries)")
     args = ap.parse_args()
     for item in args.set:
         key, value = item.split("=", 1)
         model, field = key.split(".", 1)
-        MODELS[model][field] = type(MODELS[model][field])(value)
+        current = MODELS[model].get(field)
+        MODELS[model][field] = json.loads(value) if isinstance(current, dict) or current is None else type(current)(value)
     sparrow = os.path.abspath(os.environ.get("SPARROW_BIN", os.path.join(ROOT, ".build", "release", "sparrow")))
     mnist = mnist_dir()
     work = args.work or tempfile.mkdtemp(prefix="sparrow-mnist-")
