@@ -11,9 +11,6 @@ struct ConvLowering {
     let window: Window2D
     let oh: Int, ow: Int
 
-    var rows: Int { channels * window.kernel.h * window.kernel.w }
-    var columnCount: Int { n * oh * ow }
-
     /// Output positions o in 0..<size whose input coordinate o·stride + shift lies in 0..<extent.
     static func inside(size: Int, extent: Int, stride: Int, shift: Int) -> Range<Int> {
         let lo = max(0, ceilDiv(-shift, stride))
