@@ -91,6 +91,10 @@ func checkGradients(_ graph: Graph, data: LabeledData, step h: Float = 1e-2, tol
                        data: try TestData.random(count: 3, sampleShape: [12], classes: 2, seed: 6))
 }
 
+@Test func stridedDilatedConvAndOverlappingPoolGradients() throws {
+    try checkGradients(stridedDilatedGraph(), data: try TestData.random(count: 3, sampleShape: [2, 13, 14], classes: 3, seed: 12))
+}
+
 @Test func blasMatchesReferenceProduct() {
     var g = SeededGenerator(seed: 9)
     for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {

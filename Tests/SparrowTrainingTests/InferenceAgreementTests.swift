@@ -31,3 +31,26 @@ import Testing
     #expect(ours.classes == 3 && expected.count == ours.values.count)
     for (a, e) in zip(ours.values, expected) { #expect(abs(a - e) <= 1e-4 * max(1, abs(e)), "\(a) vs \(e)") }
 }
+
+/// Strided and dilated convolution windows that hang over the padding, and overlapping pooling
+/// windows: the edges of the lowering's and the pooling's tap ranges.
+func stridedDilatedGraph() -> Graph {
+    var b = GraphBuilder()
+    b.node("Conv", ["x", b.weight("c1.w", [3, 2, 3, 2]), b.weight("c1.b", [3])], "c1",
+           ["strides": .ints([2, 3]), "dilations": .ints([2, 1]), "pads": .ints([2, 1, 1, 2])])
+    b.node("MaxPool", ["c1"], "p1", ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 1]), "pads": .ints([1, 1, 1, 0])])
+    b.node("AveragePool", ["p1"], "p2", ["kernel_shape": .ints([2, 2]), "strides": .ints([1, 2]), "ceil_mode": .int(1)])
+    b.node("Flatten", ["p2"], "f")
+    b.node("Gemm", ["f", b.weight("fc.w", [3, 18]), b.weight("fc.b", [3])], "y", ["transB": .int(1)])
+    return b.graph(input: [2, 13, 14], output: "y", classes: 3)
+}
+
+@Test func stridedDilatedWindowsMatchTheDenseRuntime() throws {
+    let graph = stridedDilatedGraph()
+    let data = try TestData.random(count: 4, sampleShape: [2, 13, 14], classes: 3, seed: 11)
+    let ours = try TrainableNetwork(graph: graph).logits(batch: data.features, count: 4)
+    let theirs = try DenseRuntime(graph: graph).run(["x": Tensor(shape: [4, 2, 13, 14], floats: data.features)])
+    let expected = try #require(theirs["y"]).floats
+    #expect(ours.classes == 3 && expected.count == ours.values.count)
+    for (a, e) in zip(ours.values, expected) { #expect(abs(a - e) <= 1e-4 * max(1, abs(e)), "\(a) vs \(e)") }
+}

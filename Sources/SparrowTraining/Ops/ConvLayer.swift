@@ -1,7 +1,7 @@
 import SparrowModel
 
 /// ONNX Conv over NCHW input with groups, pads, strides and dilations. Each group is one GEMM over
-/// the whole mini-batch: W_g [M/g, C/g·kh·kw] · columns [C/g·kh·kw, N·oh·ow] (im2col).
+/// the whole mini-batch: W_g [M/g, C/g·kh·kw] · columns [C/g·kh·kw, N·oh·ow] (im2col, `ConvLowering`).
 final class ConvLayer: Layer {
     let name: String
     let inputSlots: [Int]
@@ -11,6 +11,9 @@ final class ConvLayer: Layer {
     private let group: Int
     private var window: Window2D?
     private var columns: [[Float]] = []
+    /// Scratch for the GEMM products (overwritten before every use, kept to avoid reallocating).
+    private var product: [Float] = []
+    private var columnGradient: [Float] = []
     private var inShape: [Int] = []
     private var outHW = (h: 0, w: 0)
 
@@ -55,29 +58,46 @@ final class ConvLayer: Layer {
             guard b.data.count == m else { throw TrainingError.shapeMismatch(node: name, reason: "bias \(b.shape) for \(m) maps") }
             bias = b.data
         }
+        if columns.count != group { columns = [[Float]](repeating: [], count: group) }
         var y = [Float](repeating: 0, count: n * m * p)
-        columns = []
+        if product.count != mg * n * p { product = [Float](repeating: 0, count: mg * n * p) }
         for g in 0..<group {
-            let cols = im2col(x.data, n: n, c: c, h: h, w: wd, channelStart: g * cg, channels: cg, window: win)
-            var yg = [Float](repeating: 0, count: mg * n * p)
+            let lowering = ConvLowering(n: n, c: c, h: h, w: wd, channelStart: g * cg, channels: cg, window: win,
+                                        oh: outHW.h, ow: outHW.w)
+            // The column buffer is kept for the backward pass and reused by the next batch of this
+            // shape; im2col writes every entry (zeros included), so stale contents never leak.
+            if columns[g].count != kc * n * p { columns[g] = [Float](repeating: 0, count: kc * n * p) }
+            x.data.withUnsafeBufferPointer { px in
+                columns[g].withUnsafeMutableBufferPointer { pc in
+                    let (src, dst) = (UncheckedBox(px.baseAddress!), UncheckedBox(pc.baseAddress!))
+                    Parallel.forEachRange(n, workPerItem: kc * p) { lowering.im2col(src.value, into: dst.value, samples: $0) }
+                }
+            }
             w.data.withUnsafeBufferPointer { pw in
-                cols.withUnsafeBufferPointer { pc in
-                    yg.withUnsafeMutableBufferPointer { py in
+                columns[g].withUnsafeBufferPointer { pc in
+                    product.withUnsafeMutableBufferPointer { py in
                         Matrix.multiply(transA: false, transB: false, m: mg, n: n * p, k: kc, alpha: 1,
                                         a: pw.baseAddress! + g * mg * kc, lda: kc, b: pc.baseAddress!, ldb: n * p,
                                         beta: 0, c: py.baseAddress!, ldc: n * p)
                     }
                 }
             }
-            for oc in 0..<mg {
-                let channel = g * mg + oc
-                let b = bias?[channel] ?? 0
-                for s in 0..<n {
-                    let dst = (s * m + channel) * p, src = oc * n * p + s * p
-                    for i in 0..<p { y[dst + i] = yg[src + i] + b }
+            // [maps, sample, position] → [sample, maps, position], adding the bias.
+            product.withUnsafeBufferPointer { pg in
+                y.withUnsafeMutableBufferPointer { py in
+                    let (src, dst) = (UncheckedBox(pg.baseAddress!), UncheckedBox(py.baseAddress!))
+                    Parallel.forEachRange(n, workPerItem: mg * p) { samples in
+                        for s in samples {
+                            for oc in 0..<mg {
+                                let channel = g * mg + oc
+                                let b = bias?[channel] ?? 0
+                                let to = dst.value + (s * m + channel) * p, from = src.value + oc * n * p + s * p
+                                for i in 0..<p { to[i] = from[i] + b }
+                            }
+                        }
+                    }
                 }
             }
-            columns.append(cols)
         }
         values[outputSlots[0]] = Activation(shape: [n, m, outHW.h, outHW.w], data: y)
     }
@@ -90,16 +110,27 @@ final class ConvLayer: Layer {
         let cg = c / group, mg = m / group, kc = cg * win.kernel.h * win.kernel.w
         var dw = [Float](repeating: 0, count: w.data.count)
         var dx = wants(0, needsGradient) ? [Float](repeating: 0, count: n * c * h * wd) : []
+        if product.count != mg * n * p { product = [Float](repeating: 0, count: mg * n * p) }
+        if wants(0, needsGradient) && columnGradient.count != kc * n * p {
+            columnGradient = [Float](repeating: 0, count: kc * n * p)
+        }
         for g in 0..<group {
-            var dyg = [Float](repeating: 0, count: mg * n * p)
-            for oc in 0..<mg {
-                for s in 0..<n {
-                    let src = (s * m + g * mg + oc) * p, dst = oc * n * p + s * p
-                    for i in 0..<p { dyg[dst + i] = dy[src + i] }
+            // dY regrouped [sample, maps, position] → [maps, sample, position] (the forward GEMM's
+            // layout) into the forward product's scratch, which is free again by now.
+            dy.withUnsafeBufferPointer { pd in
+                product.withUnsafeMutableBufferPointer { pg in
+                    let (src, dst) = (UncheckedBox(pd.baseAddress!), UncheckedBox(pg.baseAddress!))
+                    Parallel.forEachRange(n, workPerItem: mg * p) { samples in
+                        for s in samples {
+                            for oc in 0..<mg {
+                                (dst.value + oc * n * p + s * p).update(from: src.value + (s * m + g * mg + oc) * p, count: p)
+                            }
+                        }
+                    }
                 }
             }
             if wants(1, needsGradient) {
-                dyg.withUnsafeBufferPointer { pd in
+                product.withUnsafeBufferPointer { pd in
                     columns[g].withUnsafeBufferPointer { pc in
                         dw.withUnsafeMutableBufferPointer { pw in
                             Matrix.multiply(transA: false, transB: true, m: mg, n: kc, k: n * p, alpha: 1,
@@ -110,81 +141,40 @@ final class ConvLayer: Layer {
                 }
             }
             if wants(0, needsGradient) {
-                var dcols = [Float](repeating: 0, count: kc * n * p)
                 w.data.withUnsafeBufferPointer { pw in
-                    dyg.withUnsafeBufferPointer { pd in
-                        dcols.withUnsafeMutableBufferPointer { pc in
+                    product.withUnsafeBufferPointer { pd in
+                        columnGradient.withUnsafeMutableBufferPointer { pc in
                             Matrix.multiply(transA: true, transB: false, m: kc, n: n * p, k: mg, alpha: 1,
                                             a: pw.baseAddress! + g * mg * kc, lda: kc, b: pd.baseAddress!,
                                             ldb: n * p, beta: 0, c: pc.baseAddress!, ldc: n * p)
                         }
                     }
                 }
-                col2im(dcols, into: &dx, n: n, c: c, h: h, w: wd, channelStart: g * cg, channels: cg, window: win)
+                let lowering = ConvLowering(n: n, c: c, h: h, w: wd, channelStart: g * cg, channels: cg, window: win,
+                                            oh: outHW.h, ow: outHW.w)
+                columnGradient.withUnsafeBufferPointer { pc in
+                    dx.withUnsafeMutableBufferPointer { px in
+                        let (src, dst) = (UncheckedBox(pc.baseAddress!), UncheckedBox(px.baseAddress!))
+                        Parallel.forEachRange(n, workPerItem: kc * p) { lowering.col2im(src.value, into: dst.value, samples: $0) }
+                    }
+                }
             }
         }
         if wants(0, needsGradient) { accumulate(&gradients, 0, dx) }
         if wants(1, needsGradient) { accumulate(&gradients, 1, dw) }
         if wants(2, needsGradient) {
             var db = [Float](repeating: 0, count: m)
-            for s in 0..<n { for ch in 0..<m { let base = (s * m + ch) * p; for i in 0..<p { db[ch] += dy[base + i] } } }
-            accumulate(&gradients, 2, db)
-        }
-    }
-
-    /// Rows (channel, ki, kj) × columns (sample, oy, ox); zero where the window reads padding.
-    private func im2col(_ x: [Float], n: Int, c: Int, h: Int, w: Int, channelStart: Int, channels: Int,
-                        window win: Window2D) -> [Float] {
-        var cols = [Float](repeating: 0, count: channels * win.kernel.h * win.kernel.w * n * outHW.0 * outHW.1)
-        x.withUnsafeBufferPointer { px in
-            cols.withUnsafeMutableBufferPointer { pc in
-                forEachTap(n: n, c: c, h: h, w: w, channelStart: channelStart, channels: channels, window: win) {
-                    column, image in pc[column] = px[image]
-                }
-            }
-        }
-        return cols
-    }
-
-    /// The adjoint of `im2col`: adds each column entry back onto the input position it was read from.
-    private func col2im(_ cols: [Float], into dx: inout [Float], n: Int, c: Int, h: Int, w: Int, channelStart: Int,
-                        channels: Int, window win: Window2D) {
-        cols.withUnsafeBufferPointer { pc in
-            dx.withUnsafeMutableBufferPointer { px in
-                forEachTap(n: n, c: c, h: h, w: w, channelStart: channelStart, channels: channels, window: win) {
-                    column, image in px[image] += pc[column]
-                }
-            }
-        }
-    }
-
-    /// Visits every (column-matrix index, input index) pair of the lowering that reads inside the
-    /// image; im2col and col2im walk the same pairs in opposite directions.
-    @inline(__always)
-    private func forEachTap(n: Int, c: Int, h: Int, w: Int, channelStart: Int, channels: Int, window win: Window2D,
-                            _ body: (_ column: Int, _ image: Int) -> Void) {
-        let (oh, ow) = outHW
-        let p = oh * ow
-        let kh = win.kernel.h, kw = win.kernel.w
-        for ch in 0..<channels {
-            for ki in 0..<kh {
-                for kj in 0..<kw {
-                    let row = (ch * kh + ki) * kw + kj
-                    for s in 0..<n {
-                        let plane = (s * c + channelStart + ch) * h * w
-                        let base = row * n * p + s * p
-                        for oy in 0..<oh {
-                            let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
-                            if iy < 0 || iy >= h { continue }
-                            for ox in 0..<ow {
-                                let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
-                                if ix < 0 || ix >= w { continue }
-                                body(base + oy * ow + ox, plane + iy * w + ix)
-                            }
-                        }
+            dy.withUnsafeBufferPointer { pd in
+                for s in 0..<n {
+                    for ch in 0..<m {
+                        let base = pd.baseAddress! + (s * m + ch) * p
+                        var sum: Float = 0
+                        for i in 0..<p { sum += base[i] }
+                        db[ch] += sum
                     }
                 }
             }
+            accumulate(&gradients, 2, db)
         }
     }
 }

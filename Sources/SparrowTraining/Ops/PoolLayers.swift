@@ -15,6 +15,8 @@ final class PoolLayer: Layer {
     private var argmax: [Int] = []
     private var window: Window2D?
     private var outHW = (h: 0, w: 0)
+    private var rowTaps: [Taps] = []
+    private var columnTaps: [Taps] = []
 
     init(node: Node, kind: Kind, inputs: [Int], outputs: [Int]) throws {
         name = node.displayName
@@ -54,34 +56,52 @@ final class PoolLayer: Layer {
         }
         let (oh, ow) = outHW
         var y = [Float](repeating: 0, count: n * c * oh * ow)
-        if case .max = kind { argmax = [Int](repeating: -1, count: y.count) }
-        for plane in 0..<(n * c) {
-            let base = plane * h * w
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let o = (plane * oh + oy) * ow + ox
-                    var best = -Float.infinity, bestAt = -1, sum: Float = 0, inside = 0, padded = 0
-                    for ki in 0..<win.kernel.h {
-                        let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
-                        for kj in 0..<win.kernel.w {
-                            let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
-                            if iy >= -win.pads.t && iy < h + win.pads.b && ix >= -win.pads.l && ix < w + win.pads.r { padded += 1 }
-                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                            let v = x.data[base + iy * w + ix]
-                            inside += 1
-                            sum += v
-                            if v > best || bestAt < 0 { best = v; bestAt = base + iy * w + ix }
+        if case .max = kind { argmax = [Int](repeating: -1, count: y.count) } else { argmax = [] }
+        // The taps of every output row and column, shared by all planes and by the backward pass.
+        rowTaps = (0..<oh).map { Taps(win, output: $0, vertical: true, extent: h) }
+        columnTaps = (0..<ow).map { Taps(win, output: $0, vertical: false, extent: w) }
+        let (kind, rowTaps, columnTaps) = (self.kind, self.rowTaps, self.columnTaps)
+        var isMax = false
+        if case .max = kind { isMax = true }
+        x.data.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                argmax.withUnsafeMutableBufferPointer { pa in
+                    let (src, dst, arg) = (UncheckedBox(px.baseAddress!), UncheckedBox(py.baseAddress!), UncheckedBox(isMax ? pa.baseAddress : nil))
+                    Parallel.forEachRange(n * c, workPerItem: oh * ow * win.kernel.h * win.kernel.w) { planes in
+                        for plane in planes {
+                            let image = src.value + plane * h * w
+                            var o = plane * oh * ow
+                            for ys in rowTaps {
+                                for xs in columnTaps {
+                                    if let arg = arg.value {
+                                        // The first maximum in (ki, kj) order; a window of padding only gives 0.
+                                        // Selects rather than branches: the comparisons are data-dependent.
+                                        if ys.count == 0 || xs.count == 0 { dst.value[o] = 0; arg[o] = -1; o += 1; continue }
+                                        var bestAt = ys.first * w + xs.first, best = image[bestAt]
+                                        for a in 0..<ys.count {
+                                            let row = (ys.first + a * ys.step) * w
+                                            for b in 0..<xs.count {
+                                                let at = row + xs.first + b * xs.step, v = image[at]
+                                                let better = v > best
+                                                best = better ? v : best
+                                                bestAt = better ? at : bestAt
+                                            }
+                                        }
+                                        dst.value[o] = best
+                                        arg[o] = plane * h * w + bestAt
+                                    } else {
+                                        var sum: Float = 0
+                                        for a in 0..<ys.count {
+                                            let row = (ys.first + a * ys.step) * w
+                                            for b in 0..<xs.count { sum += image[row + xs.first + b * xs.step] }
+                                        }
+                                        let count = PoolLayer.divisor(kind, ys, xs)
+                                        dst.value[o] = count == 0 ? 0 : sum / Float(count)
+                                    }
+                                    o += 1
+                                }
+                            }
                         }
-                    }
-                    switch kind {
-                    case .max:
-                        y[o] = bestAt < 0 ? 0 : best
-                        argmax[o] = bestAt
-                    case .average(let includePad):
-                        let count = includePad ? padded : inside
-                        y[o] = count == 0 ? 0 : sum / Float(count)
-                    case .globalAverage:
-                        y[o] = inside == 0 ? 0 : sum / Float(inside)
                     }
                 }
             }
@@ -89,36 +109,73 @@ final class PoolLayer: Layer {
         values[outputSlots[0]] = Activation(shape: [n, c, oh, ow], data: y)
     }
 
+    /// The taps of a window along one axis that read inside the image: input coordinates
+    /// first, first + step, ... (count of them), plus how many taps lie inside image + padding.
+    struct Taps {
+        var first: Int, count: Int, step: Int, padded: Int
+
+        init(_ win: Window2D, output o: Int, vertical: Bool, extent: Int) {
+            let (k, s, d) = vertical ? (win.kernel.h, win.stride.h, win.dilation.h) : (win.kernel.w, win.stride.w, win.dilation.w)
+            let (before, after) = vertical ? (win.pads.t, win.pads.b) : (win.pads.l, win.pads.r)
+            let start = o * s - before
+            // Kernel taps j whose coordinate start + j·d lies in lo..<hi.
+            func range(_ lo: Int, _ hi: Int) -> Range<Int> {
+                let first = max(0, ConvLowering.ceilDiv(lo - start, d))
+                let last = min(k - 1, ConvLowering.floorDiv(hi - 1 - start, d))
+                return first <= last ? first..<(last + 1) : 0..<0
+            }
+            let inside = range(0, extent)
+            first = start + inside.lowerBound * d
+            count = inside.count
+            step = d
+            padded = range(-before, extent + after).count
+        }
+    }
+
+    /// An average's divisor: the taps inside the image, or with count_include_pad those inside the padding too.
+    static func divisor(_ kind: Kind, _ ys: Taps, _ xs: Taps) -> Int {
+        if case .average(true) = kind { return ys.padded * xs.padded }
+        return ys.count * xs.count
+    }
+
     func backward(_ values: [Activation?], _ gradients: inout [[Float]?], needsGradient: [Bool]) {
-        guard wants(0, needsGradient), let win = window else { return }
+        guard wants(0, needsGradient), window != nil else { return }
         let dy = outputGradient(values, gradients)
         let (n, c, h, w) = (inShape[0], inShape[1], inShape[2], inShape[3])
-        var dx = [Float](repeating: 0, count: n * c * h * w)
-        if case .max = kind {
-            for o in 0..<dy.count where argmax[o] >= 0 { dx[argmax[o]] += dy[o] }
-            accumulate(&gradients, 0, dx)
-            return
-        }
-        var includePad = false
-        if case .average(let flag) = kind { includePad = flag }
         let (oh, ow) = outHW
-        for plane in 0..<(n * c) {
-            let base = plane * h * w
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    var inside: [Int] = [], padded = 0
-                    for ki in 0..<win.kernel.h {
-                        let iy = oy * win.stride.h - win.pads.t + ki * win.dilation.h
-                        for kj in 0..<win.kernel.w {
-                            let ix = ox * win.stride.w - win.pads.l + kj * win.dilation.w
-                            if iy >= -win.pads.t && iy < h + win.pads.b && ix >= -win.pads.l && ix < w + win.pads.r { padded += 1 }
-                            if iy >= 0, iy < h, ix >= 0, ix < w { inside.append(base + iy * w + ix) }
+        var dx = [Float](repeating: 0, count: n * c * h * w)
+        let (kind, rowTaps, columnTaps) = (self.kind, self.rowTaps, self.columnTaps)
+        var isMax = false
+        if case .max = kind { isMax = true }
+        dy.withUnsafeBufferPointer { pdy in
+            dx.withUnsafeMutableBufferPointer { pdx in
+                argmax.withUnsafeBufferPointer { pa in
+                    let (src, dst, arg) = (UncheckedBox(pdy.baseAddress!), UncheckedBox(pdx.baseAddress!), UncheckedBox(isMax ? pa.baseAddress : nil))
+                    // Every output's window lies in its own plane, so planes split between threads.
+                    Parallel.forEachRange(n * c, workPerItem: oh * ow * 4) { planes in
+                        for plane in planes {
+                            if let arg = arg.value {
+                                for o in (plane * oh * ow)..<((plane + 1) * oh * ow) where arg[o] >= 0 {
+                                    dst.value[arg[o]] += src.value[o]
+                                }
+                                continue
+                            }
+                            let image = dst.value + plane * h * w
+                            var o = plane * oh * ow
+                            for ys in rowTaps {
+                                for xs in columnTaps {
+                                    defer { o += 1 }
+                                    let count = PoolLayer.divisor(kind, ys, xs)
+                                    if count == 0 { continue }
+                                    let g = src.value[o] / Float(count)
+                                    for a in 0..<ys.count {
+                                        let row = (ys.first + a * ys.step) * w
+                                        for b in 0..<xs.count { image[row + xs.first + b * xs.step] += g }
+                                    }
+                                }
+                            }
                         }
                     }
-                    let count = includePad ? padded : inside.count
-                    if count == 0 { continue }
-                    let g = dy[(plane * oh + oy) * ow + ox] / Float(count)
-                    for i in inside { dx[i] += g }
                 }
             }
         }
