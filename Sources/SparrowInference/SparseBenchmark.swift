@@ -169,8 +169,18 @@ public enum SparseBenchmark {
         }
     }
 
-    /// OpenBLAS workers spin for about 2^28 cycles (THREAD_TIMEOUT 28) after a call before sleeping.
-    static let blasSpinMicros: UInt32 = 200_000
+    /// OpenBLAS reads how long its workers spin after a call (2^n cycles, default n = 28) from this
+    /// variable, once, when the library loads.
+    public static let blasSpinVariable = "OPENBLAS_THREAD_TIMEOUT"
+
+    /// The pause after each BLAS call that lets its workers go to sleep before the sparse engine runs:
+    /// 200 ms for the default 2^28 cycles. With the shortest spin (n = 4, which `sparrow bench-layers`
+    /// sets) 2 ms are enough, and the cores stay awake: after a long idle this VM's vCPUs take longer
+    /// to wake than a whole sparse layer takes to run, which no engine sees between layers.
+    static var blasSpinMicros: UInt32 {
+        guard let raw = getenv(blasSpinVariable), let n = Int(String(cString: raw)), n <= 20 else { return 200_000 }
+        return 2_000 + UInt32(1 << max(4, n)) / 1_000  // 2^n cycles at ≥ 1 GHz, plus 2 ms
+    }
 
     /// A 64 MiB buffer, read through before each timed call so neither contender starts warm.
     nonisolated(unsafe) static let sweep: UnsafeMutablePointer<Float> = {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Glibc
 import SparrowInference
 
 /// `sparrow bench-layers`: EIE's Table III layers, dense OpenBLAS against the sparse engine.
@@ -42,6 +43,7 @@ struct BenchLayersCommand: ParsableCommand {
     }
 
     func run() throws {
+        Self.reexecWithShortBLASSpin()
         let selected = layers.map { names in
             let wanted = Set(names.split(separator: ",").map { $0.lowercased() })
             return SparseBenchmark.eieLayers.filter { wanted.contains($0.name.lowercased()) }
@@ -50,7 +52,8 @@ struct BenchLayersCommand: ParsableCommand {
         let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
         if !json {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; medians of %ld rounds",
-                         bandwidth / 1e9, threads, threads, repeats) + (warm ? "; warm caches" : "; cold caches"))
+                         bandwidth / 1e9, threads, threads, repeats) + (warm ? "; warm caches" : "; cold caches")
+                  + "; OpenBLAS spin 2^" + String(cString: getenv(SparseBenchmark.blasSpinVariable) ?? strdup("28")) + " cycles")
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
             print(Self.header)
         }
@@ -83,5 +86,18 @@ struct BenchLayersCommand: ParsableCommand {
     static func lpad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
     static func f(_ v: Double, _ width: Int, _ decimals: Int = 1) -> String {
         lpad(String(cFormat: "%.\(decimals)f", v), width)
+    }
+
+    /// OpenBLAS reads its spin time only when it loads, so the benchmark runs itself again with the
+    /// shortest spin set (once: the variable is then present). If that fails it carries on with the
+    /// long default and the long pauses that go with it.
+    static func reexecWithShortBLASSpin() {
+        guard getenv(SparseBenchmark.blasSpinVariable) == nil else { return }
+        setenv(SparseBenchmark.blasSpinVariable, "4", 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        for p in argv { free(p) }
+        unsetenv(SparseBenchmark.blasSpinVariable)
     }
 }

@@ -21,7 +21,6 @@ struct Sparrow: ParsableCommand {
             // Benchmarks and developer tools
             BenchLayerCommand.self,
             BenchLayersCommand.self,
-            ScratchCommand.self,
             BenchModel.self,
             HTTPBenchServerCommand.self,
             HTTPTestServerCommand.self,
