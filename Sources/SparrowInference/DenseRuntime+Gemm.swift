@@ -33,26 +33,34 @@ extension DenseRuntime {
             }
             let count = try Tensor.checkedCount([m, n])
             var y = [Float](repeating: 0, count: count)
-            var accumulate: Float = 0
+            var cTerm: (plan: BroadcastPlan, values: [Float])?
             if let c = args.optional(2), beta != 0 {
-                let cv = try c.requireFloats("C")
                 let plan = try BroadcastPlan([m, n], c.shape)
                 guard plan.outShape == [m, n] else {
                     throw RuntimeError("C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
                 }
+                cTerm = (plan, try c.requireFloats("C"))
+            }
+            // y ← combine(y, C) over the broadcast, in place.
+            func addC(_ combine: (Float, Float) -> Float) {
+                guard let (plan, cv) = cTerm else { return }
                 y.withUnsafeMutableBufferPointer { yp in
                     cv.withUnsafeBufferPointer { cp in
                         guard let yb = yp.baseAddress, let cb = cp.baseAddress else { return }
-                        plan.apply(UnsafePointer(yb), cb, yb) { _, c in beta * c }
+                        plan.apply(UnsafePointer(yb), cb, yb, combine)
                     }
                 }
-                accumulate = 1
             }
             guard count > 0 else { return [Tensor(shape: [m, n], floats: y)] }
             if let op {
+                // The operator writes the product straight into y; alpha and C are applied after.
                 let x = transA ? transpose2D(av, rows: k, columns: m) : av
-                applyOperator(op, x, batch: m, alpha: alpha, accumulate: accumulate != 0, into: &y)
+                applyOperator(op, x, batch: m, into: &y)
+                addC { p, c in alpha * p + beta * c }
+                if cTerm == nil && alpha != 1 { for i in y.indices { y[i] *= alpha } }
             } else {
+                addC { _, c in beta * c }
+                let accumulate: Float = cTerm == nil ? 0 : 1
                 sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: av, lda: transA ? m : k,
                       b: bv, ldb: transB ? k : n, beta: accumulate, c: &y, cOffset: 0, ldc: n)
             }
@@ -78,7 +86,7 @@ extension DenseRuntime {
                 let rows = k == 0 ? a.shape.dropLast().reduce(1, *) : av.count / k
                 let shape = a.rank == 1 ? [op.outFeatures] : Array(a.shape.dropLast()) + [op.outFeatures]
                 var y = [Float](repeating: 0, count: try Tensor.checkedCount(shape))
-                if !y.isEmpty { applyOperator(op, av, batch: rows, alpha: 1, accumulate: false, into: &y) }
+                if !y.isEmpty { applyOperator(op, av, batch: rows, into: &y) }
                 return [Tensor(shape: shape, floats: y)]
             }
             let b = try args.required(1, "B")
@@ -142,24 +150,15 @@ extension DenseRuntime {
         }
     }
 
-    /// y = alpha · (x Wᵀ) (+ y when accumulating), through the operator.
-    static func applyOperator(_ op: any LinearOperator, _ x: [Float], batch: Int, alpha: Float, accumulate: Bool,
-                              into y: inout [Float]) {
-        // With no input features the product is zero: y keeps beta·C (or its zeros).
+    /// y = x Wᵀ through the operator (y is overwritten).
+    static func applyOperator(_ op: any LinearOperator, _ x: [Float], batch: Int, into y: inout [Float]) {
+        // With no input features the product is zero: y keeps its zeros.
         guard batch > 0, !x.isEmpty, !y.isEmpty else { return }
-        if !accumulate && alpha == 1 {
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    op.apply(xp.baseAddress!, batch: batch, into: yp.baseAddress!)
-                }
-            }
-            return
-        }
-        var t = [Float](repeating: 0, count: y.count)
         x.withUnsafeBufferPointer { xp in
-            t.withUnsafeMutableBufferPointer { tp in op.apply(xp.baseAddress!, batch: batch, into: tp.baseAddress!) }
+            y.withUnsafeMutableBufferPointer { yp in
+                op.apply(xp.baseAddress!, batch: batch, into: yp.baseAddress!)
+            }
         }
-        for i in 0..<y.count { y[i] = (accumulate ? y[i] : 0) + alpha * t[i] }
     }
 
     /// The transpose of a row-major rows × columns matrix.

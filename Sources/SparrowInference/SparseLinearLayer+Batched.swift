@@ -104,18 +104,35 @@ extension SparseLinearLayer {
     /// whose cache lines stay in L1 across 16 consecutive features.
     static func transpose(_ x: UnsafePointer<Float>, batch: Int, features n: Int, lanes: Int,
                           into xT: UnsafeMutablePointer<Float>, active: UnsafeMutablePointer<Bool>) {
-        let blocks = (batch + lanes - 1) / lanes
-        for k in 0..<blocks {
+        let count = (batch + lanes - 1) / lanes
+        for k in 0..<count {
             let base = xT + k &* n &* lanes
             let samples = min(lanes, batch &- k &* lanes)
-            let rows = x + k &* lanes &* n
-            for i in 0..<n {
+            let rows = UnsafeRawPointer(x + k &* lanes &* n)
+            // 16 features at a time: one vector load per sample, 16 scalar stores into 16 tile
+            // columns that stay in L1, and the features' activity or-ed up as vectors.
+            var i0 = 0
+            while i0 &+ 16 <= n {
+                var bits = SIMD16<UInt32>()
+                for b in 0..<samples {
+                    let v = rows.loadUnaligned(fromByteOffset: (b &* n &+ i0) &* 4, as: SIMD16<Float>.self)
+                    bits |= unsafeBitCast(v, to: SIMD16<UInt32>.self) &<< 1  // ±0 count as zero
+                    for t in 0..<16 { base[(i0 &+ t) &* lanes &+ b] = v[t] }
+                }
+                for t in 0..<16 {
+                    for b in samples..<lanes { base[(i0 &+ t) &* lanes &+ b] = 0 }
+                    active[k &* n &+ i0 &+ t] = bits[t] != 0
+                }
+                i0 &+= 16
+            }
+            let xs = x + k &* lanes &* n
+            for i in i0..<n {
                 let column = base + i &* lanes
                 var bits: UInt32 = 0
                 for b in 0..<samples {
-                    let v = rows[b &* n &+ i]
+                    let v = xs[b &* n &+ i]
                     column[b] = v
-                    bits |= v.bitPattern << 1  // ±0 count as zero
+                    bits |= v.bitPattern << 1
                 }
                 for b in samples..<lanes { column[b] = 0 }
                 active[k &* n &+ i] = bits != 0

@@ -121,3 +121,30 @@ final class DenseTestOperator: LinearOperator, @unchecked Sendable {
         _ = try DenseRuntime(graph: mismatched, linearOperators: ["W": op]).run(["x": floats([1, 3], [1, 2, 3])])
     }
 }
+
+/// alpha scales the operator's product and beta its C, with or without C, in every broadcast form.
+@Test(arguments: [nil, [3], [4, 1], [4, 3]] as [[Int]?])
+func linearOperatorGemmAppliesAlphaBetaAndC(cShape: [Int]?) throws {
+    let x = randomTensor([4, 6], seed: 43), wOutIn = randomFloats(3 * 6, seed: 44)
+    let op = DenseTestOperator(w: wOutIn, out: 3, in: 6)
+    let product = naiveMatMul(x.floats, naiveTranspose(wOutIn, rows: 3, columns: 6), m: 4, k: 6, n: 3)
+    let c = cShape.map { randomTensor($0, seed: 45) }
+    var initializers: [String: Tensor] = [:]
+    if let c { initializers["c"] = c }
+    let graph = Graph(nodes: [Node(name: "fc", opType: "Gemm", inputs: c == nil ? ["x", "W"] : ["x", "W", "c"], outputs: ["y"],
+                                   attributes: ["transB": .int(1), "alpha": .float(0.5), "beta": .float(2)])],
+                      initializers: initializers, inputs: [ValueInfo(name: "x", dataType: .float32, shape: [.fixed(4), .fixed(6)])],
+                      outputs: [ValueInfo(name: "y", dataType: .float32, shape: [])], opsetVersion: 13)
+    let y = try #require(try DenseRuntime(graph: graph, linearOperators: ["W": op]).run(["x": x])["y"])
+    let expected = (0..<12).map { i -> Float in
+        let (r, col) = (i / 3, i % 3)
+        let cValue: Float = switch cShape {
+        case nil: 0
+        case [3]?: c!.floats[col]
+        case [4, 1]?: c!.floats[r]
+        default: c!.floats[i]
+        }
+        return 0.5 * product[i] + 2 * cValue
+    }
+    #expect(close(y.floats, expected), "C shape \(String(describing: cShape))")
+}
