@@ -17,17 +17,11 @@ struct DsdCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
 
     func run() throws {
-        let onnx = try ONNXModel(contentsOf: model)
-        let data = try training.trainingData()
-        let eval = try training.evaluationData()
-        let network = try TrainableNetwork(graph: onnx.graph)
-        let trainer = try Trainer(network: network, options: training.options(epochs: epochs, defaultRate: 0.01))
-        let before = try eval.map { try trainer.evaluate($0) }
-        try DenseSparseDense.run(trainer, plan: .init(sparsity: sparsity, denseEpochs: epochs, sparseEpochs: epochs,
-                                                      redenseEpochs: epochs),
-                                 data: data, monitor: ProgressPrinter.monitor(quiet: quiet))
-        let after = try eval.map { try trainer.evaluate($0) }
-        try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
+        let (_, _, before, after) = try training.trainAndWrite(model: model, epochs: epochs, output: output) { trainer, data in
+            try DenseSparseDense.run(trainer, plan: .init(sparsity: sparsity, denseEpochs: epochs, sparseEpochs: epochs,
+                                                          redenseEpochs: epochs),
+                                     data: data, monitor: ProgressPrinter.monitor(quiet: quiet))
+        }
         if let before, let after {
             print(String(cFormat: "DSD: held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100))
         } else {

@@ -16,16 +16,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
 
     func run() throws {
-        let onnx = try ONNXModel(contentsOf: model)
-        let data = try training.trainingData()
-        let eval = try training.evaluationData()
-        let network = try TrainableNetwork(graph: onnx.graph)
-        let trainer = try Trainer(network: network, options: training.options(epochs: epochs, defaultRate: 0.01))
-        let before = try eval.map { try trainer.evaluate($0) }
-        let reports = try trainer.fit(data, span: .init(stage: "train"), monitor: ProgressPrinter.monitor(quiet: quiet))
-        let after = try eval.map { try trainer.evaluate($0) }
-        try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
-        var summary = "trained \(epochs) epochs on \(data.count) samples"
+        let (reports, samples, before, after) = try training.trainAndWrite(model: model, epochs: epochs, output: output) {
+            trainer, data in
+            try trainer.fit(data, span: .init(stage: "train"), monitor: ProgressPrinter.monitor(quiet: quiet))
+        }
+        var summary = "trained \(epochs) epochs on \(samples) samples"
         if let last = reports.last { summary += String(cFormat: ", %.0f samples/s", last.samplesPerSecond) }
         if let before, let after {
             summary += String(cFormat: "; held-out accuracy %.2f%% -> %.2f%%", before.accuracy * 100, after.accuracy * 100)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import SparrowModel
 import SparrowTraining
 
 /// Options shared by `train`, `dsd` and `compress --dataset`.
@@ -41,6 +42,24 @@ struct TrainingArguments: ParsableArguments {
 
     func evaluationData(fallback: String? = nil) throws -> LabeledData? {
         try (eval ?? fallback).map { try Self.load($0, labels: evalLabels, split: "test") }
+    }
+
+    /// What `train` and `dsd` share: load the model and data, run `phases` on a trainer, measure
+    /// held-out accuracy before and after (with --eval), and write the trained model to `output`.
+    func trainAndWrite<Result>(model: String, epochs: Int, output: String,
+                               _ phases: (Trainer, LabeledData) throws -> Result) throws
+        -> (result: Result, samples: Int, before: SparrowTraining.Evaluation?, after: SparrowTraining.Evaluation?)
+    {
+        let onnx = try ONNXModel(contentsOf: model)
+        let data = try trainingData()
+        let eval = try evaluationData()
+        let network = try TrainableNetwork(graph: onnx.graph)
+        let trainer = try Trainer(network: network, options: options(epochs: epochs, defaultRate: 0.01))
+        let before = try eval.map { try trainer.evaluate($0) }
+        let result = try phases(trainer, data)
+        let after = try eval.map { try trainer.evaluate($0) }
+        try CLIFiles.write(try onnx.serialized(replacingInitializers: network.trainedInitializers()), to: output)
+        return (result, data.count, before, after)
     }
 }
 
