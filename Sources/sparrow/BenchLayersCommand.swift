@@ -53,7 +53,7 @@ struct BenchLayersCommand: ParsableCommand {
         if !json {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; medians of %ld rounds",
                          bandwidth / 1e9, threads, threads, repeats) + (warm ? "; warm caches" : "; cold caches")
-                  + "; OpenBLAS spin 2^" + String(cString: getenv(SparseBenchmark.blasSpinVariable) ?? strdup("28")) + " cycles")
+                  + "; OpenBLAS spin 2^" + (getenv(SparseBenchmark.blasSpinVariable).map { String(cString: $0) } ?? "28") + " cycles")
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
             print(Self.header)
         }
