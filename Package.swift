@@ -12,8 +12,18 @@ import Foundation
 let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["SPARROW_TARGET_CPU"]
     .map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
+// SparrowKernels is compiled twice: as is (baseline, the fallback) and as SparrowKernelsAVX2 for
+// x86-64 CPUs with AVX2 and FMA (Haswell, Zen and later), from the same source through a symlink.
+// SparrowInference picks one at run time, so the one binary still runs on every edge server.
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("SPARROW_FMA")]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+
 // Dependencies point one way:
 //   SparrowModel (tensors, ONNX, npy/npz/IDX) <- SparrowCompression (no I/O) <- SparrowInference
+//   (which also uses the leaf SparrowKernels / SparrowKernelsAVX2)
 //   <- SparrowTraining; SparrowHTTP knows nothing of models; SparrowService joins them all.
 let package = Package(
     name: "Sparrow",
@@ -36,13 +46,16 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
 
         .target(name: "SparrowModel",
                 dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "SparrowCompression", dependencies: ["SparrowModel"]),
+        .target(name: "SparrowKernels", swiftSettings: kernelSettings),
+        .target(name: "SparrowKernelsAVX2", swiftSettings: avx2Settings),
         .target(name: "SparrowInference",
-                dependencies: ["SparrowModel", "SparrowCompression", "COpenBLAS", "CPrefetch"],
+                dependencies: ["SparrowModel", "SparrowCompression", "SparrowKernels", "SparrowKernelsAVX2",
+                               "COpenBLAS", "CCPU"],
                 swiftSettings: kernelSettings),
         .target(name: "SparrowTraining",
                 dependencies: ["SparrowModel", "SparrowCompression", "SparrowInference", "COpenBLAS"],

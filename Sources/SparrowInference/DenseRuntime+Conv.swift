@@ -16,6 +16,7 @@ extension DenseRuntime {
             guard group == 1 else { throw RuntimeError("a linear operator weight needs group = 1") }
             guard window.kernel != nil else { throw RuntimeError("a linear operator weight needs the kernel_shape attribute") }
         }
+        let scratch = ScratchPool()
         return { args in
             let x = try args.required(0, "X")
             let xv = try x.requireFloats("X")
@@ -58,7 +59,8 @@ extension DenseRuntime {
             // With no input values (zero channels or an empty image) every output is just the bias.
             if !y.isEmpty && patch > 0 && !xv.isEmpty {
                 if let op {
-                    convolveWithOperator(op, xv, batch: batch, channels: channels, geometry: g, into: &y)
+                    convolveWithOperator(op, xv, batch: batch, channels: channels, geometry: g, scratch: scratch,
+                                         into: &y)
                 } else {
                     convolve(xv, wv, batch: batch, channels: channels, outChannels: outChannels, group: group,
                              geometry: g, into: &y)
@@ -119,38 +121,108 @@ extension DenseRuntime {
     }
 
     /// Writes the patch matrix of one image: row (c, ki, kj) holds, for each output position, the input
-    /// value under that kernel tap (0 in the padding). Rows are `rowStride` apart.
+    /// value under that kernel tap (0 in the padding). Rows are `rowStride` apart. The in-bounds output
+    /// rows of each ki and columns of each kj are found once per call (they need divisions, which would
+    /// otherwise cost more than LeNet's 8–24-float row copies), so the inner loop is a plain row copy.
     static func im2col(_ x: UnsafePointer<Float>, channels: Int, geometry g: WindowGeometry,
                        into col: UnsafeMutablePointer<Float>, rowStride: Int) {
-        var row = 0
-        for c in 0..<channels {
-            let plane = x + c * g.inPlane
+        let (outH, outW, inW) = (g.outH, g.outW, g.inW)
+        if g.sH == 1 && g.sW == 1 && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0 {
+            im2colUnpadded(x, channels: channels, geometry: g, into: col, rowStride: rowStride)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * (g.kH + g.kW)) { bounds in
+            let rowBounds = bounds.baseAddress!, columnBounds = bounds.baseAddress! + 2 * g.kH
             for ki in 0..<g.kH {
-                for kj in 0..<g.kW {
-                    let dst = col + row * rowStride
-                    row += 1
-                    // Output columns whose input column iw = ow·sW − padLeft + kj·dW lies inside [0, inW).
-                    let offset = kj * g.dW - g.padLeft
-                    let owLo = offset >= 0 ? 0 : Swift.min(g.outW, (-offset + g.sW - 1) / g.sW)
-                    let owHi = g.inW - offset <= 0 ? 0 : Swift.min(g.outW, (g.inW - offset + g.sW - 1) / g.sW)
-                    for oh in 0..<g.outH {
-                        let ih = oh * g.sH - g.padTop + ki * g.dH
-                        let out = dst + oh * g.outW
-                        guard ih >= 0 && ih < g.inH && owLo < owHi else {
-                            out.update(repeating: 0, count: g.outW)
-                            continue
-                        }
-                        let src = plane + ih * g.inW + offset
-                        if owLo > 0 { out.update(repeating: 0, count: owLo) }
+                (rowBounds[2 * ki], rowBounds[2 * ki + 1]) =
+                    inBounds(offset: ki * g.dH - g.padTop, stride: g.sH, input: g.inH, output: outH)
+            }
+            for kj in 0..<g.kW {
+                (columnBounds[2 * kj], columnBounds[2 * kj + 1]) =
+                    inBounds(offset: kj * g.dW - g.padLeft, stride: g.sW, input: inW, output: outW)
+            }
+            var row = 0
+            for c in 0..<channels {
+                let plane = x + c &* g.inPlane
+                for ki in 0..<g.kH {
+                    let rowOffset = ki &* g.dH &- g.padTop
+                    let (ohLo, ohHi) = (rowBounds[2 &* ki], rowBounds[2 &* ki &+ 1])
+                    for kj in 0..<g.kW {
+                        let dst = col + row &* rowStride
+                        row &+= 1
+                        let offset = kj &* g.dW &- g.padLeft
+                        let (owLo, owHi) = (columnBounds[2 &* kj], columnBounds[2 &* kj &+ 1])
+                        if ohLo > 0 { dst.update(repeating: 0, count: ohLo &* outW) }
+                        if ohHi < outH { (dst + ohHi &* outW).update(repeating: 0, count: (outH &- ohHi) &* outW) }
+                        guard ohLo < ohHi else { continue }
+                        let first = plane + ((ohLo &* g.sH &+ rowOffset) &* inW &+ offset)
                         if g.sW == 1 {
-                            copyRow(from: src + owLo, to: out + owLo, count: owHi - owLo)
-                        } else {
-                            for ow in owLo..<owHi { out[ow] = src[ow * g.sW] }
+                            copyRows(from: first + owLo, stride: g.sH &* inW, to: dst + (ohLo &* outW &+ owLo),
+                                     stride: outW, rows: ohHi &- ohLo, count: owHi &- owLo)
                         }
-                        if owHi < g.outW { (out + owHi).update(repeating: 0, count: g.outW - owHi) }
+                        for oh in ohLo..<ohHi where g.sW != 1 || owLo > 0 || owHi < outW {
+                            let out = dst + oh &* outW
+                            let src = first + (oh &- ohLo) &* g.sH &* inW
+                            if owLo > 0 { out.update(repeating: 0, count: owLo) }
+                            if g.sW != 1 { for ow in owLo..<owHi { out[ow] = src[ow &* g.sW] } }
+                            if owHi < outW { (out + owHi).update(repeating: 0, count: outW &- owHi) }
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// im2col for stride 1 without padding (LeNet's case): every tap's window lies inside the plane,
+    /// so each patch row is `outH` copies of `outW` floats.
+    @inline(never)
+    static func im2colUnpadded(_ x: UnsafePointer<Float>, channels: Int, geometry g: WindowGeometry,
+                               into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let (inW, inPlane, outH, outW, kW, taps) = (g.inW, g.inPlane, g.outH, g.outW, g.kW, g.kH &* g.kW)
+        let (rowStep, columnStep) = (g.dH &* inW, g.dW)
+        var dst = col
+        var plane = x
+        for _ in 0..<channels {
+            var tapRow = plane
+            var kj = 0
+            for _ in 0..<taps {
+                copyRows(from: tapRow + kj &* columnStep, stride: inW, to: dst, stride: outW, rows: outH, count: outW)
+                dst += rowStride
+                kj &+= 1
+                if kj == kW {
+                    kj = 0
+                    tapRow += rowStep
+                }
+            }
+            plane += inPlane
+        }
+    }
+
+    /// The output indices o in lo..<hi whose input index o·stride + offset lies inside [0, input).
+    static func inBounds(offset: Int, stride: Int, input: Int, output: Int) -> (lo: Int, hi: Int) {
+        let lo = offset >= 0 ? 0 : Swift.min(output, (-offset + stride - 1) / stride)
+        let hi = input - offset <= 0 ? 0 : Swift.min(output, (input - offset + stride - 1) / stride)
+        return (lo, Swift.max(lo, hi))
+    }
+
+    /// `rows` row copies of `count` floats between strided rows.
+    @inline(__always)
+    static func copyRows(from src: UnsafePointer<Float>, stride srcStride: Int, to dst: UnsafeMutablePointer<Float>,
+                         stride dstStride: Int, rows: Int, count: Int) {
+        var (s, d) = (src, dst)
+        if count == 8 {
+            for _ in 0..<rows {
+                UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: SIMD8<Float>.self),
+                                                      as: SIMD8<Float>.self)
+                s += srcStride
+                d += dstStride
+            }
+            return
+        }
+        for _ in 0..<rows {
+            copyRow(from: s, to: d, count: count)
+            s += srcStride
+            d += dstStride
         }
     }
 
@@ -177,18 +249,32 @@ extension DenseRuntime {
 
     /// Conv through a linear operator, one image at a time: the image's im2col matrix [C·kh·kw, P] has
     /// the positions as columns, which is what `applyTransposed` takes, and its [M, P] result is the
-    /// image's NCHW block as is. Per image the patch matrix stays cache-sized.
+    /// image's NCHW block as is. Per image the patch matrix stays cache-sized. A batch is split by
+    /// image over the operator's threads, each with its own patch matrix, so im2col runs in parallel
+    /// too and the workers meet once per batch rather than once per image.
     static func convolveWithOperator(_ op: any LinearOperator, _ x: [Float], batch: Int, channels: Int,
-                                     geometry g: WindowGeometry, into y: inout [Float]) {
+                                     geometry g: WindowGeometry, scratch: ScratchPool, into y: inout [Float]) {
         let patch = channels * g.kH * g.kW, positions = g.outPlane, m = op.outFeatures
-        var col = scratchFloats(patch * positions)
-        col.withUnsafeMutableBufferPointer { cp in
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    for n in 0..<batch {
-                        im2col(xp.baseAddress! + n * channels * g.inPlane, channels: channels, geometry: g,
-                               into: cp.baseAddress!, rowStride: positions)
-                        op.applyTransposed(cp.baseAddress!, batch: positions, into: yp.baseAddress! + n * m * positions)
+        let workers = min(op.threads, batch)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                let (xs, ys) = (xp.baseAddress!, yp.baseAddress!)
+                scratch.withBuffer(count: workers * patch * positions) { cols in
+                    guard workers > 1 else {
+                        for n in 0..<batch {
+                            im2col(xs + n * channels * g.inPlane, channels: channels, geometry: g, into: cols,
+                                   rowStride: positions)
+                            op.applyTransposed(cols, batch: positions, into: ys + n * m * positions)
+                        }
+                        return
+                    }
+                    let shared = UncheckedSendable((xs, ys, cols))
+                    WorkRun.run(count: batch, helpers: workers - 1) { n, worker in
+                        let (xs, ys, cols) = shared.value
+                        let col = cols + worker * patch * positions
+                        im2col(xs + n * channels * g.inPlane, channels: channels, geometry: g, into: col,
+                               rowStride: positions)
+                        op.applyTransposedOnCallingThread(col, batch: positions, into: ys + n * m * positions)
                     }
                 }
             }

@@ -16,6 +16,11 @@ extension DenseRuntime {
             // Windows wholly inside the input (rows ohLo..<ohHi, columns owLo..<owHi) skip bounds checks.
             let (ohLo, ohHi) = insideRange(out: g.outH, stride: g.sH, pad: g.padTop, extent: (g.kH - 1) * g.dH + 1, size: g.inH)
             let (owLo, owHi) = insideRange(out: g.outW, stride: g.sW, pad: g.padLeft, extent: (g.kW - 1) * g.dW + 1, size: g.inW)
+            if g.kH == 2 && g.kW == 2 && g.sH == 2 && g.sW == 2 && g.dH == 1 && g.dW == 1
+                && ohLo == 0 && ohHi == g.outH && owLo == 0 && owHi == g.outW {
+                maxPool2x2(x, inW: g.inW, outH: g.outH, outW: g.outW, into: y)
+                return
+            }
             for oh in 0..<g.outH {
                 for ow in 0..<g.outW {
                     let inside = oh >= ohLo && oh < ohHi && ow >= owLo && ow < owHi
@@ -44,6 +49,33 @@ extension DenseRuntime {
                     }
                     y[oh * g.outW + ow] = m
                 }
+            }
+        }
+    }
+
+    /// The common 2×2, stride-2 pool with every window inside the input, a vector of outputs at a time:
+    /// the two input rows' element-wise max, then the max of its even and odd lanes.
+    static func maxPool2x2(_ x: UnsafePointer<Float>, inW: Int, outH: Int, outW: Int, into y: UnsafeMutablePointer<Float>) {
+        let (raw, out) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(y))
+        for oh in 0..<outH {
+            let top: Int = 8 &* oh &* inW
+            let bottom: Int = top &+ 4 &* inW
+            let dst: Int = 4 &* oh &* outW
+            var ow = 0
+            while 2 &* ow &+ 16 <= inW && ow &+ 8 <= outW {
+                let a = raw.loadUnaligned(fromByteOffset: top &+ 8 &* ow, as: SIMD16<Float>.self)
+                let b = raw.loadUnaligned(fromByteOffset: bottom &+ 8 &* ow, as: SIMD16<Float>.self)
+                let rows = b.replacing(with: a, where: a .> b)
+                let (even, odd) = (rows.evenHalf, rows.oddHalf)
+                out.storeBytes(of: odd.replacing(with: even, where: even .> odd), toByteOffset: dst &+ 4 &* ow,
+                               as: SIMD8<Float>.self)
+                ow &+= 8
+            }
+            while ow < outW {
+                let p: UnsafePointer<Float> = x + (2 &* oh &* inW &+ 2 &* ow)
+                let upper = maxNaN(p[0], p[1]), lower = maxNaN(p[inW], p[inW &+ 1])
+                y[oh &* outW &+ ow] = maxNaN(upper, lower)
+                ow &+= 1
             }
         }
     }

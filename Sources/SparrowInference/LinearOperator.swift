@@ -10,9 +10,21 @@ public protocol LinearOperator: Sendable {
     /// The same product with samples as columns: yT[o*batch + b] = Σ_i W[o][i] · xT[i*batch + b].
     /// A convolution's im2col matrix already has this layout, and its output is then NCHW as is.
     func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>)
+    /// `applyTransposed` on the calling thread alone, for callers that already run one call per worker
+    /// (a batch of convolutions split by image).
+    func applyTransposedOnCallingThread(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>)
+    /// The most threads one call uses; callers may split independent calls over this many workers.
+    var threads: Int { get }
 }
 
 extension LinearOperator {
+    public func applyTransposedOnCallingThread(_ xT: UnsafePointer<Float>, batch: Int,
+                                               into yT: UnsafeMutablePointer<Float>) {
+        applyTransposed(xT, batch: batch, into: yT)
+    }
+
+    public var threads: Int { 1 }
+
     /// Fallback: transpose in, `apply`, transpose out.
     public func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>) {
         let (n, m) = (inFeatures, outFeatures)

@@ -1,13 +1,8 @@
+import SparrowKernels
+import SparrowKernelsAVX2
+
 extension SparseLinearLayer {
     // MARK: batch > 1: sparse × dense (each worker takes row blocks, as EIE's PEs take interleaved rows)
-
-    /// acc[o..<o+16] += w · x[o..<o+16] (byte offset o).
-    @inline(__always)
-    static func axpy(_ w: SIMD16<Float>, _ x: UnsafeRawPointer, _ acc: UnsafeMutableRawPointer, _ o: Int) {
-        let sum = acc.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-            + w * x.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-        acc.storeBytes(of: sum, toByteOffset: o, as: SIMD16<Float>.self)
-    }
 
     /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
     static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
@@ -26,7 +21,7 @@ extension SparseLinearLayer {
         let xTc = UnsafePointer(xT)
         let activeC = UnsafePointer(activeColumn)
         let (stride, out) = (blockCount, outFeatures)
-        forEachBlock(work: storedWordCount * batch) { s in
+        forEachBlock(work: storedWordCount * batch, threads: threads) { s in
             let localRows = self.rows(ofBlock: s)
             let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }
@@ -48,9 +43,18 @@ extension SparseLinearLayer {
     /// in place (column j of block k starts at xT[j·batch + k·lanes]); only a partial last block is
     /// copied into a zero-padded tile. Each accumulator row is copied straight into its row of yT.
     public func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>) {
+        applyTransposed(xT, batch: batch, into: yT, threads: threads)
+    }
+
+    public func applyTransposedOnCallingThread(_ xT: UnsafePointer<Float>, batch: Int,
+                                               into yT: UnsafeMutablePointer<Float>) {
+        applyTransposed(xT, batch: batch, into: yT, threads: 1)
+    }
+
+    func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>, threads: Int) {
         guard batch > 0 else { return }
         if batch == 1 {
-            applySingle(xT, into: yT)
+            applySingle(xT, into: yT, threads: threads)
             return
         }
         let n = inFeatures
@@ -81,7 +85,7 @@ extension SparseLinearLayer {
         }
         let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
         let stride = blockCount
-        forEachBlock(work: storedWordCount * batch) { s in
+        forEachBlock(work: storedWordCount * batch, threads: threads) { s in
             let localRows = self.rows(ofBlock: s)
             let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }
@@ -142,51 +146,9 @@ extension SparseLinearLayer {
 
     func accumulate(block: Int, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
                     active: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>) {
-        if wordBytes == 1 {
-            Self.accumulateBlock(UInt8.self, words: words, start: start, block: block, blocks: blockCount,
-                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
-                                 active: active, columns: inFeatures, into: acc)
-        } else {
-            Self.accumulateBlock(UInt16.self, words: words, start: start, block: block, blocks: blockCount,
-                                 codeBits: codeBits, table: table, lanes: lanes, xT: xT, columnStride: columnStride,
-                                 active: active, columns: inFeatures, into: acc)
-        }
-    }
-
-    /// Per stored word of row block `block`, one axpy of `lanes` floats: acc[localRow] +=
-    /// codebook[code]·xT[column], where column j's `lanes` samples start at xT + j·columnStride.
-    @inline(__always)
-    static func accumulateBlock<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, block: Int, blocks: Int,
-        codeBits: Int, table: UnsafeMutablePointer<Float>, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
-        active: UnsafePointer<Bool>, columns: Int, into acc: UnsafeMutablePointer<Float>
-    ) {
-        let words = UnsafePointer(raw.assumingMemoryBound(to: W.self))
-        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
-        let shift = W(truncatingIfNeeded: codeBits)
-        let accRaw = UnsafeMutableRawPointer(acc)
-        let vectors = lanes / 16
-        for j in 0..<columns where active[j] {
-            let xRaw = UnsafeRawPointer(xT + j &* columnStride)
-            let g = j &* blocks &+ block
-            var p = Int(start[g])
-            let end = Int(start[g &+ 1])
-            var r = -1
-            while p < end {
-                let w = words[p]
-                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                let weight = SIMD16<Float>(repeating: table[Int(truncatingIfNeeded: w & mask)])
-                let rowRaw = accRaw + r &* lanes &* 4
-                if vectors == 4 {
-                    axpy(weight, xRaw, rowRaw, 0)
-                    axpy(weight, xRaw, rowRaw, 64)
-                    axpy(weight, xRaw, rowRaw, 128)
-                    axpy(weight, xRaw, rowRaw, 192)
-                } else {
-                    for v in 0..<vectors { axpy(weight, xRaw, rowRaw, v &* 64) }
-                }
-                p &+= 1
-            }
-        }
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseBlockKernel.accumulate
+                                      : SparrowKernels.SparseBlockKernel.accumulate
+        kernel(wordBytes, UnsafeRawPointer(words), UnsafePointer(start), block, blockCount, codeBits, UnsafePointer(table),
+               lanes, xT, columnStride, active, inFeatures, acc)
     }
 }

@@ -1,4 +1,4 @@
-import CPrefetch
+import CCPU
 import Dispatch
 
 extension SparseLinearLayer {
@@ -8,7 +8,7 @@ extension SparseLinearLayer {
     public func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
         guard batch > 0 else { return }
         if batch == 1 {
-            applySingle(x, into: y)
+            applySingle(x, into: y, threads: threads)
         } else {
             applyBatched(x, batch: batch, into: y)
         }
@@ -16,7 +16,7 @@ extension SparseLinearLayer {
 
     /// Runs `body` once per row block: shared with helper threads when the work pays for the hand-off
     /// (a few microseconds), otherwise in turn on the calling thread. Blocks write disjoint rows.
-    func forEachBlock(work: Int, _ body: @escaping (_ block: Int) -> Void) {
+    func forEachBlock(work: Int, threads: Int, _ body: @escaping (_ block: Int) -> Void) {
         if threads == 1 || work < minimumParallelWork {
             for b in 0..<blockCount { body(b) }
         } else {
@@ -30,7 +30,7 @@ extension SparseLinearLayer {
     /// full-length outputs that are summed at the end: on a cache-coherent CPU that costs one pass over
     /// `outFeatures` floats per extra thread, far less than each thread chasing its own scattered
     /// piece of every active column, which is what splitting rows (EIE's PEs) costs here.
-    func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
         let (n, m, blocks) = (inFeatures, outFeatures, blockCount)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
@@ -52,7 +52,7 @@ extension SparseLinearLayer {
                     if active < 2 || threads == 1 || total < minimumParallelWork {
                         accumulate(columns, 0..<active, into: y)
                     } else {
-                        accumulateInParallel(columns, cumulative: cumulative, total: total, into: y)
+                        accumulateInParallel(columns, cumulative: cumulative, total: total, threads: threads, into: y)
                     }
                 }
             }
@@ -68,7 +68,7 @@ extension SparseLinearLayer {
     /// Chunks of active columns with about equal words, claimed by the workers; worker 0 (the caller)
     /// adds straight into y, the others into private outputs added to y at the end.
     func accumulateInParallel(_ columns: ActiveColumns, cumulative: UnsafeMutablePointer<Int>, total: Int,
-                              into y: UnsafeMutablePointer<Float>) {
+                              threads: Int, into y: UnsafeMutablePointer<Float>) {
         let m = outFeatures
         let chunks = min(columns.count, 4 * threads)
         var bounds = [Int](repeating: 0, count: chunks + 1)

@@ -8,9 +8,11 @@ extension SparseLinearLayer {
     /// × samples) is the size below which an apply does not hand work to other threads: at about a
     /// nanosecond per word, 16K words outweigh the few microseconds of waking a helper.
     public convenience init(_ matrix: SparseMatrix, threads: Int = SparseLinearLayer.defaultThreads,
-                            minimumParallelWork: Int = 1 << 14) throws(SparseEngineError)
+                            minimumParallelWork: Int = 1 << 14,
+                            kernels: SparseKernelSet = .detected) throws(SparseEngineError)
     {
         guard (1...64).contains(threads) else { throw .invalidThreadCount(threads) }
+        guard kernels.isSupported else { throw .unsupportedKernels(kernels.rawValue) }
         var tableValues = matrix.codebook
         let fillerCode: Int
         if let zero = matrix.codebook.firstIndex(of: 0) {
@@ -37,7 +39,7 @@ extension SparseLinearLayer {
         self.init(outFeatures: matrix.outFeatures, inFeatures: matrix.inFeatures, threads: threads,
                   codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
                   nonZeroCount: buckets.keys.count, fillerCount: packed.fillers,
-                  minimumParallelWork: max(0, minimumParallelWork), blockCount: blockCount,
+                  minimumParallelWork: max(0, minimumParallelWork), blockCount: blockCount, kernels: kernels,
                   table: table, start: packed.start, words: packed.words)
     }
 

@@ -33,6 +33,8 @@ public final class SparseLinearLayer: @unchecked Sendable {
     public let minimumParallelWork: Int
     /// Row blocks rows are interleaved over (1 for one thread, else two per thread).
     public let blockCount: Int
+    /// The compiled kernel set the batched path runs.
+    public let kernels: SparseKernelSet
 
     /// Shared-weight table indexed by the code field; `1 << codeBits` floats, unused slots are 0.
     let table: UnsafeMutablePointer<Float>
@@ -57,7 +59,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
     public static var defaultThreads: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }
 
     init(outFeatures: Int, inFeatures: Int, threads: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
-         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, blockCount: Int,
+         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, blockCount: Int, kernels: SparseKernelSet,
          table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer) {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
@@ -69,6 +71,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.fillerCount = fillerCount
         self.minimumParallelWork = minimumParallelWork
         self.blockCount = blockCount
+        self.kernels = kernels
         self.table = table
         self.start = start
         self.words = words

@@ -58,6 +58,7 @@ public enum SparseEngineError: Error, Equatable, CustomStringConvertible {
     case codebookTooLarge(count: Int)
     case invalidThreadCount(Int)
     case layerTooLarge(words: Int)
+    case unsupportedKernels(String)
 
     public var description: String {
         switch self {
@@ -71,6 +72,7 @@ public enum SparseEngineError: Error, Equatable, CustomStringConvertible {
         case let .codebookTooLarge(n): return "codebook of \(n) entries does not fit a 15-bit code"
         case let .invalidThreadCount(n): return "thread count \(n) must be between 1 and 64"
         case let .layerTooLarge(n): return "sparse layer needs \(n) words in one slice, more than 32-bit offsets address"
+        case let .unsupportedKernels(name): return "this CPU cannot run the \(name) kernels"
         }
     }
 }

@@ -44,6 +44,10 @@ let convCases: [ConvCase] = [
     ConvCase(batch: 2, channels: 4, outChannels: 6, kh: 1, kw: 1, group: 2),
     ConvCase(batch: 2, channels: 2, kh: 1, kw: 1, strides: (2, 2)),
     ConvCase(h: 1, w: 10, kh: 1, kw: 3, strides: (1, 2), pads: (0, 1, 0, 1)),
+    // Stride 1 without padding (im2col's row-copy path), dilated and not, LeNet's 8- and 24-wide rows.
+    ConvCase(batch: 2, h: 9, w: 8, dilations: (2, 1)),
+    ConvCase(channels: 2, outChannels: 3, h: 12, w: 12, kh: 5, kw: 5),
+    ConvCase(channels: 1, outChannels: 2, h: 28, w: 28, kh: 5, kw: 5),
 ]
 
 @Test(arguments: convCases)
@@ -97,10 +101,12 @@ func convAutoPad(mode: String) throws {
     }
 }
 
-@Test func convThroughLinearOperator() throws {
-    let x = randomTensor([2, 3, 6, 6], seed: 81), w = randomTensor([4, 3, 3, 3], seed: 82)
+/// One worker, and images split over three workers (each with its own patch matrix).
+@Test(arguments: [1, 3])
+func convThroughLinearOperator(threads: Int) throws {
+    let x = randomTensor([5, 3, 6, 6], seed: 81), w = randomTensor([4, 3, 3, 3], seed: 82)
     let bias = randomFloats(4, seed: 83)
-    let op = DenseTestOperator(w: w.floats, out: 4, in: 27)
+    let op = DenseTestOperator(w: w.floats, out: 4, in: 27, threads: threads)
     let graph = Graph(nodes: [Node(name: "c", opType: "Conv", inputs: ["x", "W", "b"], outputs: ["y"],
                                    attributes: ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 0, 1, 0]), "strides": .ints([1, 2])])],
                       initializers: ["b": floats([4], bias)],

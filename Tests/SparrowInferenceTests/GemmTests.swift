@@ -78,7 +78,11 @@ func gemmMatchesNaiveLoop(trans: (Bool, Bool)) throws {
 final class DenseTestOperator: LinearOperator, @unchecked Sendable {
     let inFeatures: Int, outFeatures: Int
     let w: [Float]
-    init(w: [Float], out: Int, in: Int) { self.w = w; outFeatures = out; inFeatures = `in` }
+    /// More than 1 makes a batched Conv split its images over workers.
+    let threads: Int
+    init(w: [Float], out: Int, in: Int, threads: Int = 1) {
+        self.w = w; outFeatures = out; inFeatures = `in`; self.threads = threads
+    }
     func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
         for b in 0..<batch {
             for o in 0..<outFeatures {

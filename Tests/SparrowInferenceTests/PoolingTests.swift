@@ -30,6 +30,17 @@ func naivePool(_ x: Tensor, kernel: (Int, Int), strides: (Int, Int), pads: (Int,
     #expect(p.floats == naivePool(x, kernel: (3, 3), strides: (2, 1), pads: (1, 1, 1, 1), out: (3, 7), max: true))
 }
 
+/// The vector 2×2 / stride-2 path: 16-wide row pairs, then the scalar tail (19 outputs = 8 + 8 + 3).
+@Test func maxPoolTwoByTwoVectorPathMatchesNaive() throws {
+    for (h, w) in [(40, 38), (24, 24), (8, 8), (9, 33)] {
+        let x = randomTensor([2, 3, h, w], seed: UInt64(h * 100 + w))
+        let y = try run1("MaxPool", [x], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])])
+        #expect(y.shape == [2, 3, h / 2, w / 2])
+        #expect(y.floats == naivePool(x, kernel: (2, 2), strides: (2, 2), pads: (0, 0, 0, 0), out: (h / 2, w / 2), max: true),
+                "\(h)×\(w)")
+    }
+}
+
 @Test func maxPoolCeilModeAndDilations() throws {
     let x = randomTensor([1, 2, 7, 7], seed: 92)
     let y = try run1("MaxPool", [x], ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "ceil_mode": .int(1)])

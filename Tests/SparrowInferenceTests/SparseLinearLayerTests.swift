@@ -49,11 +49,13 @@ struct SparseLinearLayerTests {
             let m = try SparseMatrix.random(outFeatures: out, inFeatures: inp, density: density,
                                             codebook: codebook, seed: UInt64(out * 1000 + inp * 10 + d))
             for threads in 1...4 {
-                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
-                for batch in [1, 3, 17, 64, 130] {
-                    let x = activations(count: batch * inp, density: 0.4, seed: UInt64(batch))
-                    expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
-                                "\(out)×\(inp) density \(density) threads \(threads) batch \(batch)")
+                for kernels in SparseKernelSet.supported {
+                    let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
+                    for batch in [1, 3, 17, 64, 130] {
+                        let x = activations(count: batch * inp, density: 0.4, seed: UInt64(batch))
+                        expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
+                                    "\(out)×\(inp) density \(density) threads \(threads) batch \(batch) \(kernels)")
+                    }
                 }
             }
         }
@@ -69,16 +71,16 @@ struct SparseLinearLayerTests {
         var xT = [Float](repeating: 0, count: x.count)
         for b in 0..<batch { for i in 0..<inp { xT[i * batch + b] = x[b * inp + i] } }
         let expected = denseReference(m, x, batch: batch)
-        for threads in [1, 2] {
-            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+        for threads in [1, 2] { for kernels in SparseKernelSet.supported {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
             var yT = [Float](repeating: .nan, count: batch * out)
             xT.withUnsafeBufferPointer { xp in
                 yT.withUnsafeMutableBufferPointer { layer.applyTransposed(xp.baseAddress!, batch: batch, into: $0.baseAddress!) }
             }
             var y = [Float](repeating: 0, count: yT.count)
             for b in 0..<batch { for o in 0..<out { y[b * out + o] = yT[o * batch + b] } }
-            expectClose(y, expected, "batch \(batch) threads \(threads)")
-        }
+            expectClose(y, expected, "batch \(batch) threads \(threads) \(kernels)")
+        } }
     }
 
     @Test func referenceLoopMatchesDense() throws {
@@ -172,16 +174,41 @@ struct SparseLinearLayerTests {
         for (out, density) in [(300, 0.5), (3000, 0.003)] {
             let m = try SparseMatrix.random(outFeatures: out, inFeatures: 50, density: density, codebook: codebook,
                                             seed: UInt64(bits * 100 + out))
-            for threads in [1, 2, 4] {
-                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+            for threads in [1, 2, 4] { for kernels in SparseKernelSet.supported {
+                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
                 #expect(layer.codeBits == bits)
                 for batch in [1, 20] {
                     let x = activations(count: batch * 50, density: 0.6, seed: UInt64(bits + batch))
                     expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
-                                "\(bits) bits, \(out) rows, \(threads) threads, batch \(batch), \(layer.wordBytes)-byte words")
+                                "\(bits) bits, \(out) rows, \(threads) threads, batch \(batch), \(layer.wordBytes)-byte words, \(kernels)")
+                }
+            } }
+        }
+    }
+
+    /// Many callers at once on one layer: every apply shares the process's helper threads, which
+    /// may still be finishing another caller's run when a new one is posted.
+    @Test func concurrentAppliesShareHelpersCorrectly() async throws {
+        let m = try SparseMatrix.random(outFeatures: 200, inFeatures: 300, density: 0.2,
+                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: 31)
+        let layer = try SparseLinearLayer(m, threads: 3, minimumParallelWork: 0)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for caller in 0..<8 {
+                group.addTask {
+                    var failures = 0
+                    for round in 0..<20 {
+                        let batch = [1, 5, 64][(caller + round) % 3]
+                        let x = activations(count: batch * 300, density: 0.5, seed: UInt64(caller * 100 + round))
+                        let (y, expected) = (run(layer, x, batch: batch), denseReference(m, x, batch: batch))
+                        let worst = zip(y, expected).reduce(Float(0)) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+                        if !(worst <= 1e-5) { failures += 1 }
+                    }
+                    return failures
                 }
             }
+            return await group.reduce(0, +)
         }
+        #expect(failures == 0)
     }
 
     @Test func invalidInputIsATypedError() throws {

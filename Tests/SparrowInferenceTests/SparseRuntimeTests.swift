@@ -92,6 +92,36 @@ struct SparseRuntimeTests {
         }
     }
 
+    /// Concurrent inferences on one runtime: a batched Conv splits its images over the helper threads
+    /// and reuses its patch buffers between calls, so callers must never share a buffer.
+    @Test func concurrentRunsOfOneRuntimeAgree() async throws {
+        let artifact = try compressed(try smallNet())
+        let sparse = try makeRuntime(artifact: artifact, engine: .sparse, threads: 3)
+        let dense = try makeRuntime(artifact: artifact, engine: .dense)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for caller in 0..<6 {
+                group.addTask {
+                    var rng = SplitMix64(seed: UInt64(caller + 40))
+                    var failures = 0
+                    for round in 0..<10 {
+                        let batch = [1, 7, 16][(caller + round) % 3]
+                        let x = Tensor(shape: [batch, 1, 8, 8], floats: (0..<(batch * 64)).map { _ in Float(rng.nextUnit()) })
+                        guard let ys = try? sparse.run(["x": x])["y"], let yd = try? dense.run(["x": x])["y"] else {
+                            failures += 1
+                            continue
+                        }
+                        let scale = yd.floats.reduce(Float(0)) { max($0, abs($1)) }
+                        let worst = zip(ys.floats, yd.floats).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                        if ys.shape != yd.shape || !(worst <= 1e-4 * max(scale, 1)) { failures += 1 }
+                    }
+                    return failures
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(failures == 0)
+    }
+
     @Test func compressedLayerDecodesWithoutDenseExpansion() throws {
         let artifact = try compressed(try smallNet())
         let layer = try #require(artifact.layers.first { $0.name == "W2" })

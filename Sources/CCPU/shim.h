@@ -1,0 +1,41 @@
+#ifndef SPARROW_CCPU_SHIM_H
+#define SPARROW_CCPU_SHIM_H
+
+#include <stdbool.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+// __builtin_prefetch is a compiler builtin Swift cannot name. Unlike a load, a prefetch retires at
+// once, so a kernel can ask for many scattered lines ahead without stalling on any of them.
+static inline void sparrow_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+// The spin-wait hint (x86 PAUSE, arm64 YIELD): a thread polling a flag yields the core's shared
+// resources and avoids the memory-order flush when the flag finally changes.
+static inline void sparrow_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+// Whether this x86-64 CPU and the OS support AVX2 with FMA (Haswell and later, Zen and later): the
+// CPUID feature bits and, through XGETBV, that the OS saves the YMM registers on context switch.
+static inline bool sparrow_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned int fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28;
+    if ((ecx & (fma | osxsave | avx)) != (fma | osxsave | avx)) return false;
+    unsigned int xcr0_low, xcr0_high;
+    __asm__ __volatile__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 0x6) != 0x6) return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    return (ebx & (1u << 5)) != 0;
+#else
+    return false;
+#endif
+}
+
+#endif
