@@ -83,14 +83,14 @@ public enum SparseBenchmark {
     /// Times every layer at every batch size. `progress` sees each result as soon as it is measured.
     public static func run(layers: [Layer] = eieLayers, batches: [Int] = [1, 64], repeats: Int = 7,
                            threads: Int = SparseLinearLayer.defaultThreads, bandwidth: Double,
-                           coldCaches: Bool = true, progress: (Result) -> Void = { _ in }) throws -> [Result] {
+                           coldCaches: Bool = true, kernels: SparseKernelSet = .detected, progress: (Result) -> Void = { _ in }) throws -> [Result] {
         var results: [Result] = []
         for (index, spec) in layers.enumerated() {
             let matrix = try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures,
                                                  density: spec.weightDensity,
                                                  codebook: SparseMatrix.sharedWeights(bits: 4),
                                                  seed: 0xE1E_0000 + UInt64(index))
-            let sparse = try SparseLinearLayer(matrix, threads: threads)
+            let sparse = try SparseLinearLayer(matrix, threads: threads, kernels: kernels)
             let dense = denseCopy(matrix)
             defer { dense.deallocate() }
             for batch in batches {

@@ -27,9 +27,9 @@ extension SparseLinearLayer {
     // MARK: batch 1: skip zero activations
 
     /// Threads split the active columns (each a sequential run of words) and accumulate into private
-    /// full-length outputs that are summed at the end: on a cache-coherent CPU that costs one pass over
-    /// `outFeatures` floats per extra thread, far less than each thread chasing its own scattered
-    /// piece of every active column, which is what splitting rows (EIE's PEs) costs here.
+    /// full-length outputs summed at the end (see accumulateInParallel): one pass over `outFeatures`
+    /// floats per chunk, far less than each thread chasing its own scattered piece of every active
+    /// column, which is what splitting rows (EIE's PEs) costs here.
     func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
         let (n, m, blocks) = (inFeatures, outFeatures, blockCount)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
@@ -65,8 +65,10 @@ extension SparseLinearLayer {
         let count: Int
     }
 
-    /// Chunks of active columns with about equal words, claimed by the workers; worker 0 (the caller)
-    /// adds straight into y, the others into private outputs added to y at the end.
+    /// Chunks of active columns with about equal words, claimed by the workers. Chunk 0 adds straight
+    /// into y, every other chunk into an output of its own, and those are added to y in chunk order
+    /// at the end: whichever worker ran which chunk, the sums happen in the same order, so a result
+    /// is the same on every run.
     func accumulateInParallel(_ columns: ActiveColumns, cumulative: UnsafeMutablePointer<Int>, total: Int,
                               threads: Int, into y: UnsafeMutablePointer<Float>) {
         let m = outFeatures
@@ -78,24 +80,17 @@ extension SparseLinearLayer {
             while k < columns.count && cumulative[k] < target { k += 1 }
             bounds[c] = c == chunks ? columns.count : k
         }
-        let helpers = threads - 1
-        let privateOutputs = UnsafeMutablePointer<Float>.allocate(capacity: helpers * m)
-        defer { privateOutputs.deallocate() }
-        let used = UnsafeMutablePointer<Bool>.allocate(capacity: threads)
-        defer { used.deallocate() }
-        used.initialize(repeating: false, count: threads)
-        let shared = UncheckedSendable((y, privateOutputs, used, bounds))
-        WorkRun.run(count: chunks, helpers: helpers) { c, worker in
-            let (y, privateOutputs, used, bounds) = shared.value
-            let out = worker == 0 ? y : privateOutputs + (worker - 1) * m
-            if worker > 0 && !used[worker] {
-                out.initialize(repeating: 0, count: m)
-                used[worker] = true
-            }
+        let chunkOutputs = UnsafeMutablePointer<Float>.allocate(capacity: (chunks - 1) * m)
+        defer { chunkOutputs.deallocate() }
+        let shared = UncheckedSendable((y, chunkOutputs, bounds))
+        WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in
+            let (y, chunkOutputs, bounds) = shared.value
+            let out = c == 0 ? y : chunkOutputs + (c - 1) * m
+            if c > 0 { out.initialize(repeating: 0, count: m) }
             self.accumulate(columns, bounds[c]..<bounds[c + 1], into: out)
         }
-        for worker in 1..<threads where used[worker] {
-            let out = privateOutputs + (worker - 1) * m
+        for c in 1..<chunks {
+            let out = chunkOutputs + (c - 1) * m
             for r in 0..<m { y[r] += out[r] }
         }
     }

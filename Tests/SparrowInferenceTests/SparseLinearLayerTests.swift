@@ -232,3 +232,16 @@ struct SparseLinearLayerTests {
         #expect(throws: SparseEngineError.invalidThreadCount(0)) { try SparseLinearLayer(ok, threads: 0) }
     }
 }
+
+extension SparseLinearLayerTests {
+    /// Batch 1 splits columns over workers by claiming; the partial sums are still added in one fixed
+    /// order, so repeated applies give bit-identical outputs however the work was shared.
+    @Test func batchOneIsDeterministicAcrossRuns() throws {
+        let m = try SparseMatrix.random(outFeatures: 500, inFeatures: 800, density: 0.08,
+                                        codebook: SparseMatrix.sharedWeights(bits: 5), seed: 77)
+        let layer = try SparseLinearLayer(m, threads: 4, minimumParallelWork: 0)
+        let x = activations(count: 800, density: 1, seed: 78)
+        let first = run(layer, x, batch: 1)
+        for _ in 0..<200 { #expect(run(layer, x, batch: 1) == first) }
+    }
+}

@@ -69,3 +69,14 @@ def test_bench_layers_json_shape():
     for r in rows:
         assert r["dense_us"] > 0 and r["sparse_us"] > 0 and r["floor_us"] > 0
         assert r["max_relative_error"] < 1e-4
+
+
+def test_bench_layers_kernel_sets():
+    # The baseline kernels run everywhere and must agree with dense BLAS like the default set does.
+    out = sparrow("bench-layers", "--json", "--layers", "NT-We", "--batches", "1,17", "--repeats", "1",
+                  "--kernels", "baseline")
+    rows = json.loads(out)
+    assert [r["batch"] for r in rows] == [1, 17]
+    assert all(r["max_relative_error"] < 1e-4 for r in rows)
+    bad = subprocess.run([SPARROW, "bench-layers", "--kernels", "avx9000"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "--kernels must be one of baseline, avx2" in bad.stderr
