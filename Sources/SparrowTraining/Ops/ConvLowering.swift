@@ -1,3 +1,5 @@
+import SparrowInference
+
 /// The im2col lowering of one convolution group over a mini-batch: the column matrix has rows
 /// (channel, ki, kj) and columns (sample, oy, ox), so one GEMM W_g · columns convolves the batch.
 ///
@@ -21,34 +23,15 @@ struct ConvLowering {
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
 
-    /// Fills the columns of the samples in `samples`; zero where the window reads padding.
+    /// Fills the columns of the samples in `samples`; zero where the window reads padding. Each
+    /// sample's columns are its own image's patch matrix, lowered by the inference runtime's im2col.
     func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, samples: Range<Int>) {
-        let (kh, kw) = window.kernel, (sh, sw) = window.stride, (dh, dw) = window.dilation
         let p = oh * ow, np = n * p
         for s in samples {
-            for ch in 0..<channels {
-                let plane = x + (s * c + channelStart + ch) * h * w
-                for ki in 0..<kh {
-                    let ys = ConvLowering.inside(size: oh, extent: h, stride: sh, shift: ki * dh - window.pads.t)
-                    for kj in 0..<kw {
-                        let shiftX = kj * dw - window.pads.l
-                        let xs = ConvLowering.inside(size: ow, extent: w, stride: sw, shift: shiftX)
-                        let out = cols + ((ch * kh + ki) * kw + kj) * np + s * p
-                        for oy in 0..<oh {
-                            let dst = out + oy * ow
-                            guard ys.contains(oy), !xs.isEmpty else { dst.update(repeating: 0, count: ow); continue }
-                            let src = plane + (oy * sh + ki * dh - window.pads.t) * w + shiftX
-                            dst.update(repeating: 0, count: xs.lowerBound)
-                            if sw == 1 {
-                                (dst + xs.lowerBound).update(from: src + xs.lowerBound, count: xs.count)
-                            } else {
-                                for ox in xs { dst[ox] = src[ox * sw] }
-                            }
-                            (dst + xs.upperBound).update(repeating: 0, count: ow - xs.upperBound)
-                        }
-                    }
-                }
-            }
+            PatchMatrix.fill(x + (s * c + channelStart) * h * w, channels: channels, input: (h, w),
+                             kernel: window.kernel, stride: window.stride, dilation: window.dilation,
+                             pads: (window.pads.t, window.pads.l, window.pads.b, window.pads.r), output: (oh, ow),
+                             into: cols + s * p, rowStride: np)
         }
     }
 
