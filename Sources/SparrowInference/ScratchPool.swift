@@ -14,14 +14,12 @@ final class ScratchPool: Sendable {
     /// Runs `body` with a buffer of at least `count` floats (uninitialized).
     func withBuffer<R>(count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
         let taken = idle.withLock { $0.popLast() }
-        var buffer: UnsafeMutablePointer<Float>
-        var capacity = max(1, count)
+        let buffer: UnsafeMutablePointer<Float>, capacity: Int
         if let taken, taken.count >= count {
-            buffer = UnsafeMutablePointer(bitPattern: taken.address)!
-            capacity = taken.count
+            (buffer, capacity) = (UnsafeMutablePointer(bitPattern: taken.address)!, taken.count)
         } else {
             if let taken { UnsafeMutablePointer<Float>(bitPattern: taken.address)!.deallocate() }
-            buffer = .allocate(capacity: capacity)
+            (buffer, capacity) = (.allocate(capacity: max(1, count)), max(1, count))
         }
         defer {
             let kept = idle.withLock { list -> Bool in

@@ -1,4 +1,5 @@
 import CCPU
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -32,9 +33,10 @@ final class WorkerPool: @unchecked Sendable {
     func post(_ run: WorkRun, helpers: Int) {
         pthread_mutex_lock(mutex)
         let seen = generation.load(ordering: .relaxed)
-        while helperCount < min(helpers, Self.maximumHelpers) {
+        // Without a thread the caller simply does more of the work itself (WorkRun never waits for a
+        // helper), so a failed pthread_create stops the growth for this run.
+        while helperCount < min(helpers, Self.maximumHelpers) && spawn(index: helperCount + 1, seen: seen) {
             helperCount += 1
-            spawn(index: helperCount, seen: seen)
         }
         current = run
         _ = generation.wrappingAdd(1, ordering: .releasing)
@@ -74,7 +76,7 @@ final class WorkerPool: @unchecked Sendable {
         while condition() {
             polls &+= 1
             if polls & 63 == 0 {
-                let now = monotonicNanoseconds()
+                let now = DispatchTime.now().uptimeNanoseconds
                 if deadline == 0 {
                     deadline = now &+ spinNanoseconds
                 } else if now >= deadline {
@@ -86,13 +88,8 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    static func monotonicNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
-    }
-
-    private func spawn(index: Int, seen: Int) {
+    /// Starts helper `index`; false if the thread could not be created.
+    private func spawn(index: Int, seen: Int) -> Bool {
         let start = Unmanaged.passRetained(HelperStart { self.helperLoop(index: index, seen: seen) })
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
@@ -100,13 +97,12 @@ final class WorkerPool: @unchecked Sendable {
             start.body()
             return nil
         }, start.toOpaque())
-        if created == 0 {
-            pthread_detach(thread)
-        } else {
-            // Without the thread the caller does the work itself (WorkRun never waits for a helper).
+        guard created == 0 else {
             start.release()
-            helperCount -= 1
+            return false
         }
+        pthread_detach(thread)
+        return true
     }
 }
 

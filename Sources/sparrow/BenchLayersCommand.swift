@@ -27,26 +27,19 @@ struct BenchLayersCommand: ParsableCommand {
     @Flag(help: "Skip the cache sweep before each timed call, so both contenders may start warm.")
     var warm = false
 
-    @Option(help: "Sparse kernel set: baseline or avx2 (default: the widest this CPU runs).")
-    var kernels: String?
+    @Option(help: "Sparse kernel set (default: the widest this CPU runs).")
+    var kernels: SparseKernelSet?
 
     func validate() throws {
         guard (1...1000).contains(repeats) else { throw ValidationError("--repeats must be 1...1000") }
         guard parsedBatches != nil else { throw ValidationError("--batches must be positive integers, e.g. 1,64") }
         if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be 1...64") }
-        if let k = kernels {
-            guard let set = SparseKernelSet(rawValue: k) else {
-                throw ValidationError("--kernels must be one of \(SparseKernelSet.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard set.isSupported else { throw ValidationError("this CPU cannot run the \(k) kernels") }
-        }
+        if let k = kernels, !k.isSupported { throw ValidationError("this CPU cannot run the \(k.rawValue) kernels") }
         if let names = layers?.split(separator: ","), let bad = names.first(where: { n in
             !SparseBenchmark.eieLayers.contains { $0.name.lowercased() == n.lowercased() } }) {
             throw ValidationError("unknown layer \(bad); known: \(SparseBenchmark.eieLayers.map(\.name).joined(separator: ", "))")
         }
     }
-
-    var kernelSet: SparseKernelSet { kernels.flatMap(SparseKernelSet.init(rawValue:)) ?? .detected }
 
     var parsedBatches: [Int]? {
         let v = batches.split(separator: ",").compactMap { Int($0.filter { $0 != " " && $0 != "\t" }) }
@@ -63,7 +56,7 @@ struct BenchLayersCommand: ParsableCommand {
         let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
         if !json {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; kernels: ",
-                         bandwidth / 1e9, threads, threads) + kernelSet.rawValue
+                         bandwidth / 1e9, threads, threads) + (kernels ?? .detected).rawValue
                   + String(cFormat: "; medians of %ld rounds", repeats) + (warm ? "; warm caches" : "; cold caches")
                   + "; OpenBLAS spin 2^" + (getenv(SparseBenchmark.blasSpinVariable).map { String(cString: $0) } ?? "28") + " cycles")
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
@@ -71,7 +64,7 @@ struct BenchLayersCommand: ParsableCommand {
         }
         let results = try SparseBenchmark.run(layers: selected, batches: parsedBatches ?? [1, 64], repeats: repeats,
                                               threads: threads, bandwidth: bandwidth, coldCaches: !warm,
-                                              kernels: kernelSet) { r in
+                                              kernels: kernels ?? .detected) { r in
             if !json { print(Self.row(r)) }
         }
         if json {

@@ -79,4 +79,4 @@ def test_bench_layers_kernel_sets():
     assert [r["batch"] for r in rows] == [1, 17]
     assert all(r["max_relative_error"] < 1e-4 for r in rows)
     bad = subprocess.run([SPARROW, "bench-layers", "--kernels", "avx9000"], capture_output=True, text=True)
-    assert bad.returncode != 0 and "--kernels must be one of baseline, avx2" in bad.stderr
+    assert bad.returncode != 0 and "Please provide one of 'baseline' and 'avx2'" in bad.stderr
