@@ -4,6 +4,10 @@ import SparrowKernelsAVX2
 extension SparseLinearLayer {
     // MARK: batch > 1: sparse × dense (each worker takes row blocks, as EIE's PEs take interleaved rows)
 
+    /// A batched apply's work in the units of `minimumParallelWork`: one stored word's axpy over 16
+    /// samples (one or two vector instructions) costs about what one word of the batch-1 scatter does.
+    func batchedWork(batch: Int) -> Int { storedWordCount &* ((batch &+ 15) / 16) }
+
     /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
     static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
 
@@ -21,7 +25,7 @@ extension SparseLinearLayer {
         let xTc = UnsafePointer(xT)
         let activeC = UnsafePointer(activeColumn)
         let (stride, out) = (blockCount, outFeatures)
-        forEachBlock(work: storedWordCount * batch, threads: threads) { s in
+        forEachBlock(work: batchedWork(batch: batch), threads: threads) { s in
             let localRows = self.rows(ofBlock: s)
             let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }
@@ -85,7 +89,7 @@ extension SparseLinearLayer {
         }
         let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
         let stride = blockCount
-        forEachBlock(work: storedWordCount * batch, threads: threads) { s in
+        forEachBlock(work: batchedWork(batch: batch), threads: threads) { s in
             let localRows = self.rows(ofBlock: s)
             let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
             defer { acc.deallocate() }

@@ -4,9 +4,11 @@ import Glibc
 
 extension SparseLinearLayer {
     /// Packs a neutral-form matrix: drops zero weights, interleaves rows over the row blocks, sorts
-    /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`). `minimumParallelWork` (stored words
-    /// × samples) is the size below which an apply does not hand work to other threads: at about a
-    /// nanosecond per word, 16K words outweigh the few microseconds of waking a helper.
+    /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`); then
+    /// packs the same weights row by row (CSR) for batch-1 inputs that are mostly non-zero.
+    /// `minimumParallelWork` is the size below which an apply does not hand work to other threads
+    /// (stored words at batch 1, words × 16-sample groups batched): at about a nanosecond per unit,
+    /// 16K units outweigh handing work to a helper and moving the data between cores.
     public convenience init(_ matrix: SparseMatrix, threads: Int = SparseLinearLayer.defaultThreads,
                             minimumParallelWork: Int = 1 << 14,
                             kernels: SparseKernelSet = .detected) throws(SparseEngineError)
@@ -31,6 +33,12 @@ extension SparseLinearLayer {
         let format = Self.chooseFormat(buckets: buckets, codeBits: codeBits)
         let packed = try Self.pack(buckets, codeBits: codeBits, gapBits: format.gapBits,
                                    wordBytes: format.wordBytes, fillerCode: fillerCode)
+        let rowBuckets = try Self.bucket(matrix, blocks: 1, byRow: true)
+        let rowFormat = Self.chooseFormat(buckets: rowBuckets, codeBits: codeBits)
+        let rowPacked = try Self.pack(rowBuckets, codeBits: codeBits, gapBits: rowFormat.gapBits,
+                                      wordBytes: rowFormat.wordBytes, fillerCode: fillerCode)
+        let rowMajor = RowMajorWords(start: rowPacked.start, words: rowPacked.words, wordBytes: rowFormat.wordBytes,
+                                     gapBits: rowFormat.gapBits, fillerCount: rowPacked.fillers)
 
         // At least 16 entries, zero-padded: kernels load the table 16 floats at a time.
         let table = UnsafeMutablePointer<Float>.allocate(capacity: max(16, 1 << codeBits))
@@ -40,11 +48,12 @@ extension SparseLinearLayer {
                   codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
                   nonZeroCount: buckets.keys.count, fillerCount: packed.fillers,
                   minimumParallelWork: max(0, minimumParallelWork), blockCount: blockCount, kernels: kernels,
-                  table: table, start: packed.start, words: packed.words)
+                  table: table, start: packed.start, words: packed.words, rowMajor: rowMajor)
     }
 
-    /// Non-zero entries grouped by (column, block) in storage order, each group sorted by local row.
-    /// A key is localRow << 32 | code.
+    /// Non-zero entries grouped by (column, block) in storage order, each group sorted by local row;
+    /// or, `byRow` (one block), grouped by row and sorted by column. A key is minor << 32 | code,
+    /// where minor is the local row (or the column).
     struct Buckets {
         let blocks: Int
         let columns: Int
@@ -54,28 +63,36 @@ extension SparseLinearLayer {
         var groups: Int { blocks * columns }
     }
 
-    static func bucket(_ m: SparseMatrix, blocks: Int) throws(SparseEngineError) -> Buckets {
-        let groups = blocks * m.inFeatures
-        var start = [Int](repeating: 0, count: groups + 1)
-        for e in m.entries where m.codebook[Int(e.code)] != 0 {
-            start[Int(e.column) * blocks + Int(e.row) % blocks + 1] += 1
+    static func bucket(_ m: SparseMatrix, blocks: Int, byRow: Bool = false) throws(SparseEngineError) -> Buckets {
+        precondition(!byRow || blocks == 1, "row-major storage has one block")
+        let majors = byRow ? m.outFeatures : m.inFeatures
+        // (group, minor) of an entry; and back from them to (row, column) for the duplicate error.
+        func place(_ e: SparseMatrix.Entry) -> (group: Int, minor: Int) {
+            let (row, column) = (Int(e.row), Int(e.column))
+            return byRow ? (row, column) : (column * blocks + row % blocks, row / blocks)
         }
+        func position(group g: Int, minor: Int) -> (row: Int, column: Int) {
+            byRow ? (g, minor) : (minor * blocks + g % blocks, g / blocks)
+        }
+        let groups = blocks * majors
+        var start = [Int](repeating: 0, count: groups + 1)
+        for e in m.entries where m.codebook[Int(e.code)] != 0 { start[place(e).group + 1] += 1 }
         for g in 0..<groups { start[g + 1] += start[g] }
         var cursor = start
         var keys = [UInt64](repeating: 0, count: start[groups])
         for e in m.entries where m.codebook[Int(e.code)] != 0 {
-            let row = Int(e.row)
-            let g = Int(e.column) * blocks + row % blocks
-            keys[cursor[g]] = UInt64(row / blocks) << 32 | UInt64(e.code)
+            let (g, minor) = place(e)
+            keys[cursor[g]] = UInt64(minor) << 32 | UInt64(e.code)
             cursor[g] += 1
         }
         for g in 0..<groups where start[g + 1] - start[g] > 1 {
             keys[start[g]..<start[g + 1]].sort()
             for i in (start[g] + 1)..<start[g + 1] where keys[i] >> 32 == keys[i - 1] >> 32 {
-                throw .duplicateEntry(row: Int(keys[i] >> 32) * blocks + g % blocks, column: g / blocks)
+                let (row, column) = position(group: g, minor: Int(keys[i] >> 32))
+                throw .duplicateEntry(row: row, column: column)
             }
         }
-        return Buckets(blocks: blocks, columns: m.inFeatures, start: start, keys: keys)
+        return Buckets(blocks: blocks, columns: majors, start: start, keys: keys)
     }
 
     /// Byte-wide words (EIE's tight packing) when the code leaves room for a gap field, unless their

@@ -29,7 +29,8 @@ public final class SparseLinearLayer: @unchecked Sendable {
     public let nonZeroCount: Int
     /// Filler words inserted where a gap exceeded the gap field.
     public let fillerCount: Int
-    /// Stored words × samples below which one apply stays on the calling thread.
+    /// Work below which one apply stays on the calling thread: stored words visited at batch 1, stored
+    /// words × 16-sample groups in batched applies (see batchedWork).
     public let minimumParallelWork: Int
     /// Row blocks rows are interleaved over (1 for one thread, else two per thread).
     public let blockCount: Int
@@ -42,6 +43,8 @@ public final class SparseLinearLayer: @unchecked Sendable {
     /// (K = blockCount), so column j as a whole is start[j·K] ..< start[(j + 1)·K].
     let start: UnsafeMutablePointer<UInt32>
     let words: UnsafeMutableRawPointer
+    /// The same weights stored row by row (CSR), for batch-1 inputs that are mostly non-zero.
+    let rowMajor: RowMajorWords
 
     /// Stored words including fillers.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
@@ -52,6 +55,11 @@ public final class SparseLinearLayer: @unchecked Sendable {
             + (1 << codeBits) * MemoryLayout<Float>.size
     }
 
+    /// Bytes of the row-major copy (words and row pointers), held beside `packedBytes`.
+    public var rowMajorBytes: Int {
+        (nonZeroCount + rowMajor.fillerCount) * rowMajor.wordBytes + (outFeatures + 1) * MemoryLayout<UInt32>.size
+    }
+
     /// Local rows of block b.
     func rows(ofBlock b: Int) -> Int { (outFeatures - b + blockCount - 1) / blockCount }
 
@@ -60,7 +68,8 @@ public final class SparseLinearLayer: @unchecked Sendable {
 
     init(outFeatures: Int, inFeatures: Int, threads: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
          nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, blockCount: Int, kernels: SparseKernelSet,
-         table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer) {
+         table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer,
+         rowMajor: RowMajorWords) {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         self.threads = threads
@@ -75,11 +84,23 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.table = table
         self.start = start
         self.words = words
+        self.rowMajor = rowMajor
+    }
+
+    /// Row r's words are start[r] ..< start[r + 1]; a word's gap counts the zero columns skipped.
+    struct RowMajorWords {
+        let start: UnsafeMutablePointer<UInt32>
+        let words: UnsafeMutableRawPointer
+        let wordBytes: Int
+        let gapBits: Int
+        let fillerCount: Int
     }
 
     deinit {
         table.deallocate()
         start.deallocate()
         words.deallocate()
+        rowMajor.start.deallocate()
+        rowMajor.words.deallocate()
     }
 }

@@ -51,10 +51,12 @@ struct SparseLinearLayerTests {
             for threads in 1...4 {
                 for kernels in SparseKernelSet.supported {
                     let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
-                    for batch in [1, 3, 17, 64, 130] {
-                        let x = activations(count: batch * inp, density: 0.4, seed: UInt64(batch))
+                    // Batch 1 at 40 % non-zero inputs scatters the active columns; all non-zero, it
+                    // reads the row-major copy.
+                    for (batch, inputDensity) in [(1, 0.4), (1, 1.0), (3, 0.4), (17, 0.4), (64, 0.4), (130, 0.4)] {
+                        let x = activations(count: batch * inp, density: inputDensity, seed: UInt64(batch))
                         expectClose(run(layer, x, batch: batch), denseReference(m, x, batch: batch),
-                                    "\(out)×\(inp) density \(density) threads \(threads) batch \(batch) \(kernels)")
+                                    "\(out)×\(inp) density \(density) threads \(threads) batch \(batch) inputs \(inputDensity) \(kernels)")
                     }
                 }
             }
@@ -108,6 +110,20 @@ struct SparseLinearLayerTests {
                 let zeros = [Float](repeating: 0, count: batch * 5)
                 #expect(run(layer, zeros, batch: batch) == [Float](repeating: 0, count: batch * 6))
             }
+        }
+    }
+
+    /// The row-major copy has its own gaps (between columns of a row) and so its own fillers.
+    @Test func rowMajorCopyBridgesLongColumnGaps() throws {
+        let entries = [(0, 0, 1), (0, 40, 2), (0, 299, 3), (2, 17, 4), (2, 18, 5), (2, 250, 6)]
+            .map { SparseMatrix.Entry(row: $0.0, column: $0.1, code: $0.2) }
+        let m = try SparseMatrix(outFeatures: 3, inFeatures: 300, codebook: SparseMatrix.sharedWeights(bits: 4),
+                                 entries: entries)
+        for threads in [1, 2] {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0)
+            #expect(layer.rowMajorBytes > 0)
+            let x = activations(count: 300, density: 1, seed: 5)
+            expectClose(run(layer, x, batch: 1), denseReference(m, x, batch: 1), "threads \(threads)")
         }
     }
 
