@@ -98,11 +98,11 @@ extension SparseLinearLayer {
 
     func accumulateRows(_ x: UnsafePointer<Float>, _ rows: Range<Int>, into y: UnsafeMutablePointer<Float>) {
         if rowMajor.wordBytes == 1 {
-            Self.accumulateRows(UInt8.self, words: rowMajor.words, start: rowMajor.start, codeBits: codeBits,
-                                table: table, x: x, rows: rows, into: y)
+            Self.accumulateRows(decoder: WordDecoder<UInt8>(codeBits: codeBits, gapBits: rowMajor.gapBits),
+                                words: rowMajor.words, start: rowMajor.start, table: table, x: x, rows: rows, into: y)
         } else {
-            Self.accumulateRows(UInt16.self, words: rowMajor.words, start: rowMajor.start, codeBits: codeBits,
-                                table: table, x: x, rows: rows, into: y)
+            Self.accumulateRows(decoder: WordDecoder<UInt16>(codeBits: codeBits, gapBits: rowMajor.gapBits),
+                                words: rowMajor.words, start: rowMajor.start, table: table, x: x, rows: rows, into: y)
         }
     }
 
@@ -111,36 +111,35 @@ extension SparseLinearLayer {
     /// are read eight (bytes) or four (16-bit) per 64-bit load.
     @inline(__always)
     static func accumulateRows<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, words bytes: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, codeBits: Int,
+        decoder: WordDecoder<W>, words bytes: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>,
         table: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
     ) {
         let words = UnsafeRawPointer(bytes).assumingMemoryBound(to: W.self)
-        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
-        let shift = W(truncatingIfNeeded: codeBits)
-        let perLoad = 8 / MemoryLayout<W>.size
-        for o in rows {
-            var p = Int(start[o])
-            let end = Int(start[o &+ 1])
-            var column = -1
-            var acc = SIMD4<Float>()
-            while p &+ perLoad <= end {
-                var packed = UnsafeRawPointer(bytes).loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
-                for u in 0..<perLoad {
-                    let w = W(truncatingIfNeeded: packed)
-                    column &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                    acc[u & 3] += table[Int(truncatingIfNeeded: w & mask)] * x[column]
-                    packed &>>= UInt64(W.bitWidth)
+        let perLoad = WordDecoder<W>.perLoad
+        decoder.withSummed { summed in
+            for o in rows {
+                var p = Int(start[o])
+                let end = Int(start[o &+ 1])
+                var column = -1
+                var acc = SIMD4<Float>()
+                while p &+ perLoad <= end {
+                    let packed = UnsafeRawPointer(bytes).loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size,
+                                                                       as: UInt64.self)
+                    var u = 0
+                    decoder.forEachWord(of: packed, summed: summed, position: &column) { c, code in
+                        acc[u & 3] += table[code] * x[c]
+                        u &+= 1
+                    }
+                    p &+= perLoad
                 }
-                p &+= perLoad
+                var tail: Float = 0
+                while p < end {
+                    let code = decoder.decode(words[p], position: &column)
+                    tail += table[code] * x[column]
+                    p &+= 1
+                }
+                y[o] = (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
             }
-            var tail: Float = 0
-            while p < end {
-                let w = words[p]
-                column &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                tail += table[Int(truncatingIfNeeded: w & mask)] * x[column]
-                p &+= 1
-            }
-            y[o] = (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
         }
     }
 
@@ -183,9 +182,11 @@ extension SparseLinearLayer {
     func accumulate(_ columns: ActiveColumns, _ range: Range<Int>, into y: UnsafeMutablePointer<Float>) {
         if wordBytes == 1 {
             Self.accumulateColumns(UInt8.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
+                                   gapBits: gapBits,
                                    table: table, columns: columns, range: range, into: y)
         } else {
             Self.accumulateColumns(UInt16.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
+                                   gapBits: gapBits,
                                    table: table, columns: columns, range: range, into: y)
         }
     }
@@ -200,10 +201,11 @@ extension SparseLinearLayer {
     @inline(__always)
     static func accumulateColumns<W: FixedWidthInteger & UnsignedInteger>(
         _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, blocks: Int,
-        codeBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
+        codeBits: Int, gapBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
         into y: UnsafeMutablePointer<Float>
     ) {
         let bytes = UnsafeRawPointer(raw)
+        let decoder = WordDecoder<W>(codeBits: codeBits, gapBits: gapBits)
         let (index, value) = (columns.index, columns.value)
         let scaledVectors = codeBits <= scaledTableBits ? max(1, (1 << codeBits) / 16) : 0
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { scaledBuffer in
@@ -230,10 +232,10 @@ extension SparseLinearLayer {
                     for v in 0..<scaledVectors {
                         scaledVector[v] = tableVector.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) * a
                     }
-                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, codeBits: codeBits,
+                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, decoder: decoder,
                                      into: y) { scaled[$0] }
                 } else {
-                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, codeBits: codeBits,
+                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, decoder: decoder,
                                      into: y) { table[$0] * a }
                 }
             }
@@ -245,35 +247,31 @@ extension SparseLinearLayer {
     @inline(__always)
     static func accumulateColumn<W: FixedWidthInteger & UnsignedInteger>(
         _: W.Type, _ bytes: UnsafeRawPointer, start: UnsafeMutablePointer<UInt32>, column j: Int, blocks: Int,
-        codeBits: Int, into y: UnsafeMutablePointer<Float>, weight: (Int) -> Float
+        decoder: WordDecoder<W>, into y: UnsafeMutablePointer<Float>, weight: (Int) -> Float
     ) {
         let words = bytes.assumingMemoryBound(to: W.self)
-        let mask = W(truncatingIfNeeded: (1 << codeBits) - 1)
-        let shift = W(truncatingIfNeeded: codeBits)
-        let perLoad = 8 / MemoryLayout<W>.size
-        var g = j &* blocks
-        for b in 0..<blocks {
-            var p = Int(start[g])
-            let end = Int(start[g &+ 1])
-            var r = -1
-            let yb = y + b
-            while p &+ perLoad <= end {
-                var packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
-                for _ in 0..<perLoad {
-                    let w = W(truncatingIfNeeded: packed)
-                    r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                    yb[r &* blocks] += weight(Int(truncatingIfNeeded: w & mask))
-                    packed &>>= UInt64(W.bitWidth)
+        let perLoad = WordDecoder<W>.perLoad
+        decoder.withSummed { summed in
+            var g = j &* blocks
+            for b in 0..<blocks {
+                var p = Int(start[g])
+                let end = Int(start[g &+ 1])
+                var r = -1
+                let yb = y + b
+                while p &+ perLoad <= end {
+                    let packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
+                    decoder.forEachWord(of: packed, summed: summed, position: &r) { row, code in
+                        yb[row &* blocks] += weight(code)
+                    }
+                    p &+= perLoad
                 }
-                p &+= perLoad
+                while p < end {
+                    let code = decoder.decode(words[p], position: &r)
+                    yb[r &* blocks] += weight(code)
+                    p &+= 1
+                }
+                g &+= 1
             }
-            while p < end {
-                let w = words[p]
-                r &+= Int(truncatingIfNeeded: w &>> shift) &+ 1
-                yb[r &* blocks] += weight(Int(truncatingIfNeeded: w & mask))
-                p &+= 1
-            }
-            g &+= 1
         }
     }
 

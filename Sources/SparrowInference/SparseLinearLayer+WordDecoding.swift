@@ -1,0 +1,68 @@
+/// Decodes packed words (`codeBits` of code under `gapBits` of gap) eight bytes at a time: eight
+/// byte words or four 16-bit words per 64-bit load, each with its position (the previous one +
+/// gap + 1) and its code.
+///
+/// Where the lanes have room, the positions of a whole load come from one multiply (a SWAR prefix
+/// sum): with ones = 0x0101…01, ((gaps + ones) · ones) holds in byte u the sum of bytes 0…u, so no
+/// word waits on the one before it. That needs every lane's sum to fit in its byte — at most
+/// 8 · 16 = 128 for byte words with gaps of up to 4 bits (EIE's format) — and it is used for byte
+/// words only: on `bench-layers` (one thread, warm) it took Alex-6 from 1580 to 1300 µs and NT-We
+/// from 205 to 180 µs, but 16-bit words (VGG-7) went from 251 to 315 µs, so they keep the
+/// word-by-word path.
+struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
+    let codeBits: UInt64
+    let codeMask: UInt64
+    /// The gap field of every lane, after the shift by codeBits.
+    let gapMask: UInt64
+    let prefixSumsFit: Bool
+
+    static var lane: UInt64 { UInt64(W.bitWidth) }
+    static var laneMask: UInt64 { (1 &<< lane) &- 1 }
+    static var perLoad: Int { 8 / MemoryLayout<W>.size }
+    static var ones: UInt64 { W.bitWidth == 8 ? 0x0101_0101_0101_0101 : 0x0001_0001_0001_0001 }
+
+    init(codeBits: Int, gapBits: Int) {
+        self.codeBits = UInt64(codeBits)
+        codeMask = (1 &<< UInt64(codeBits)) &- 1
+        gapMask = Self.ones &* ((1 &<< UInt64(gapBits)) &- 1)
+        prefixSumsFit = W.bitWidth == 8 && gapBits <= 4
+    }
+
+    /// Calls body(position, code) for the words of one load in order; `position` continues from the
+    /// previous word and ends at the last word's. `summed` must be `prefixSumsFit`; callers pass it as
+    /// a constant of their own loop (see `withSummed`) so that the choice is made once per loop.
+    @inline(__always)
+    func forEachWord(of packed: UInt64, summed: Bool, position: inout Int,
+                     _ body: (_ position: Int, _ code: Int) -> Void) {
+        if summed {
+            let offsets = (((packed &>> codeBits) & gapMask) &+ Self.ones) &* Self.ones
+            for u in 0..<Self.perLoad {
+                let shift = UInt64(u) &* Self.lane
+                body(position &+ Int(truncatingIfNeeded: (offsets &>> shift) & Self.laneMask),
+                     Int(truncatingIfNeeded: (packed &>> shift) & codeMask))
+            }
+            position &+= Int(truncatingIfNeeded: offsets &>> (64 &- Self.lane))
+        } else {
+            var rest = packed
+            for _ in 0..<Self.perLoad {
+                let code = decode(W(truncatingIfNeeded: rest), position: &position)
+                body(position, code)
+                rest &>>= Self.lane
+            }
+        }
+    }
+
+    /// Runs `body` with `prefixSumsFit` as a literal, so each inlined copy of the caller's loop is
+    /// specialised to one decoding path.
+    @inline(__always)
+    func withSummed(_ body: (_ summed: Bool) -> Void) {
+        if prefixSumsFit { body(true) } else { body(false) }
+    }
+
+    /// One word on its own (the tail of a run): advances `position` and returns the code.
+    @inline(__always)
+    func decode(_ word: W, position: inout Int) -> Int {
+        position &+= Int(truncatingIfNeeded: word &>> W(truncatingIfNeeded: codeBits)) &+ 1
+        return Int(truncatingIfNeeded: word & W(truncatingIfNeeded: codeMask))
+    }
+}
