@@ -11,31 +11,29 @@ extension SparseLinearLayer {
     /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
     static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
 
+    /// Sparse × dense over the row-major copy: x is transposed into tiles of `lanes` samples (column j
+    /// of tile k is `lanes` contiguous floats, zero-padded), each row's sums for a tile are formed in
+    /// registers (SparseRowKernel) into a chunk-local buffer, and transposed back into y.
     func applyBatched(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
-        let n = inFeatures
+        let (n, m) = (inFeatures, outFeatures)
         let lanes = Self.lanes(forBatch: batch)
-        let blocks = (batch + lanes - 1) / lanes
-        // x transposed per block: column j of block k is `lanes` contiguous floats, zero-padded.
-        let xT = UnsafeMutablePointer<Float>.allocate(capacity: blocks * n * lanes)
+        let tiles = (batch + lanes - 1) / lanes
+        let xT = UnsafeMutablePointer<Float>.allocate(capacity: tiles * n * lanes)
         defer { xT.deallocate() }
-        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
-        defer { activeColumn.deallocate() }
-        Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT, active: activeColumn)
-
-        let xTc = UnsafePointer(xT)
-        let activeC = UnsafePointer(activeColumn)
-        let (stride, out) = (blockCount, outFeatures)
-        forEachBlock(work: batchedWork(batch: batch), threads: threads) { s in
-            let localRows = self.rows(ofBlock: s)
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
-            defer { acc.deallocate() }
-            for k in 0..<blocks {
-                acc.initialize(repeating: 0, count: localRows * lanes)
-                self.accumulate(block: s, lanes: lanes, xT: xTc + k * n * lanes, columnStride: lanes,
-                                active: activeC + k * n, into: acc)
+        Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT)
+        let (inputs, outputs) = (UncheckedSendable(UnsafePointer(xT)), UncheckedSendable(y))
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulate
+                                      : SparrowKernels.SparseRowKernel.accumulate
+        forEachRowChunk(work: batchedWork(batch: batch), threads: threads) { rows in
+            let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows.count * lanes))
+            defer { sums.deallocate() }
+            for k in 0..<tiles {
+                kernel(self.rowMajor.wordBytes, UnsafeRawPointer(self.rowMajor.words), UnsafePointer(self.rowMajor.start),
+                       self.codeBits, UnsafePointer(self.table), lanes, inputs.value + k * n * lanes, lanes, rows,
+                       sums - rows.lowerBound * lanes, lanes, lanes)
                 for b in 0..<min(lanes, batch - k * lanes) {
-                    let yb = y + (k * lanes + b) * out + s
-                    for r in 0..<localRows { yb[r * stride] = acc[r * lanes + b] }
+                    let yb = outputs.value + (k * lanes + b) * m
+                    for o in rows { yb[o] = sums[(o - rows.lowerBound) * lanes + b] }
                 }
             }
         }
@@ -43,9 +41,11 @@ extension SparseLinearLayer {
 
     // MARK: samples as columns (convolutions)
 
-    /// `LinearOperator.applyTransposed` without any transpose: a full block of `lanes` samples is read
-    /// in place (column j of block k starts at xT[j·batch + k·lanes]); only a partial last block is
-    /// copied into a zero-padded tile. Each accumulator row is copied straight into its row of yT.
+    /// `LinearOperator.applyTransposed` without any transpose, over the row-major copy: each output
+    /// row's sums for a tile of `lanes` samples stay in registers while its words stream by, and are
+    /// stored straight into that row of yT (SparseRowKernel). Full tiles are read in place (column j
+    /// of tile k starts at xT[j·batch + k·lanes]); only a partial last tile is copied, zero-padded.
+    /// Workers split the rows in chunks of about equal words.
     public func applyTransposed(_ xT: UnsafePointer<Float>, batch: Int, into yT: UnsafeMutablePointer<Float>) {
         applyTransposed(xT, batch: batch, into: yT, threads: threads)
     }
@@ -63,87 +63,60 @@ extension SparseLinearLayer {
         }
         let n = inFeatures
         let lanes = Self.lanes(forBatch: batch)
-        let blocks = (batch + lanes - 1) / lanes
-        let tail = batch - (blocks - 1) * lanes  // samples in the last block, 1...lanes
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tail < lanes ? n * lanes : 1)
-        defer { tile.deallocate() }
-        let activeColumn = UnsafeMutablePointer<Bool>.allocate(capacity: blocks * n)
-        defer { activeColumn.deallocate() }
-        for k in 0..<blocks {
-            let samples = k == blocks - 1 ? tail : lanes
+        let tiles = (batch + lanes - 1) / lanes
+        let tail = batch - (tiles - 1) * lanes  // samples in the last tile, 1...lanes
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: tail < lanes ? n * lanes : 1)
+        defer { padded.deallocate() }
+        if tail < lanes {
             for j in 0..<n {
-                let column = xT + (j &* batch &+ k &* lanes)
-                var bits: UInt32 = 0
-                if samples == lanes {
-                    for b in 0..<lanes { bits |= column[b].bitPattern << 1 }  // ±0 count as zero
-                } else {
-                    let padded = tile + j &* lanes
-                    for b in 0..<samples {
-                        padded[b] = column[b]
-                        bits |= column[b].bitPattern << 1
-                    }
-                    for b in samples..<lanes { padded[b] = 0 }
-                }
-                activeColumn[k &* n &+ j] = bits != 0
+                let column = xT + (j &* batch &+ (tiles - 1) &* lanes), copy = padded + j &* lanes
+                copy.update(from: column, count: tail)
+                (copy + tail).update(repeating: 0, count: lanes - tail)
             }
         }
-        let (tileC, activeC) = (UnsafePointer(tile), UnsafePointer(activeColumn))
-        let stride = blockCount
-        forEachBlock(work: batchedWork(batch: batch), threads: threads) { s in
-            let localRows = self.rows(ofBlock: s)
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: max(1, localRows * lanes))
-            defer { acc.deallocate() }
-            for k in 0..<blocks {
-                let samples = k == blocks - 1 ? tail : lanes
-                let (base, columnStride) = samples == lanes ? (xT + k * lanes, batch) : (tileC, lanes)
-                acc.initialize(repeating: 0, count: localRows * lanes)
-                self.accumulate(block: s, lanes: lanes, xT: base, columnStride: columnStride,
-                                active: activeC + k * n, into: acc)
-                for r in 0..<localRows {
-                    (yT + (s + r * stride) * batch + k * lanes).update(from: acc + r * lanes, count: samples)
-                }
+        let (inputs, outputs) = (UncheckedSendable(xT), UncheckedSendable(yT))
+        let paddedTile = UncheckedSendable(UnsafePointer(padded))
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulate
+                                      : SparrowKernels.SparseRowKernel.accumulate
+        forEachRowChunk(work: batchedWork(batch: batch), threads: threads) { rows in
+            for k in 0..<tiles {
+                let samples = k == tiles - 1 ? tail : lanes
+                let (base, columnStride) = samples == lanes ? (inputs.value + k * lanes, batch) : (paddedTile.value, lanes)
+                kernel(self.rowMajor.wordBytes, UnsafeRawPointer(self.rowMajor.words), UnsafePointer(self.rowMajor.start),
+                       self.codeBits, UnsafePointer(self.table), lanes, base, columnStride, rows,
+                       outputs.value + k * lanes, batch, samples)
             }
         }
     }
 
-    /// Transpose of x (batch × features, row-major) into per-block column-major tiles, zero-padded
-    /// past the batch; a column is active when any sample of the block has a non-zero there (found
-    /// in the same pass). Each tile column is written contiguously while the reads walk `lanes` rows,
+    /// Transpose of x (batch × features, row-major) into per-tile column-major tiles, zero-padded
+    /// past the batch. Each tile column is written contiguously while the reads walk `lanes` rows,
     /// whose cache lines stay in L1 across 16 consecutive features.
     static func transpose(_ x: UnsafePointer<Float>, batch: Int, features n: Int, lanes: Int,
-                          into xT: UnsafeMutablePointer<Float>, active: UnsafeMutablePointer<Bool>) {
+                          into xT: UnsafeMutablePointer<Float>) {
         let count = (batch + lanes - 1) / lanes
         for k in 0..<count {
             let base = xT + k &* n &* lanes
             let samples = min(lanes, batch &- k &* lanes)
             let rows = UnsafeRawPointer(x + k &* lanes &* n)
             // 16 features at a time: one vector load per sample, 16 scalar stores into 16 tile
-            // columns that stay in L1, and the features' activity or-ed up as vectors.
+            // columns that stay in L1.
             var i0 = 0
             while i0 &+ 16 <= n {
-                var bits = SIMD16<UInt32>()
                 for b in 0..<samples {
                     let v = rows.loadUnaligned(fromByteOffset: (b &* n &+ i0) &* 4, as: SIMD16<Float>.self)
-                    bits |= unsafeBitCast(v, to: SIMD16<UInt32>.self) &<< 1  // ±0 count as zero
                     for t in 0..<16 { base[(i0 &+ t) &* lanes &+ b] = v[t] }
                 }
                 for t in 0..<16 {
                     for b in samples..<lanes { base[(i0 &+ t) &* lanes &+ b] = 0 }
-                    active[k &* n &+ i0 &+ t] = bits[t] != 0
                 }
                 i0 &+= 16
             }
             let xs = x + k &* lanes &* n
             for i in i0..<n {
                 let column = base + i &* lanes
-                var bits: UInt32 = 0
-                for b in 0..<samples {
-                    let v = xs[b &* n &+ i]
-                    column[b] = v
-                    bits |= v.bitPattern << 1
-                }
+                for b in 0..<samples { column[b] = xs[b &* n &+ i] }
                 for b in samples..<lanes { column[b] = 0 }
-                active[k &* n &+ i] = bits != 0
             }
         }
     }

@@ -74,12 +74,21 @@ extension SparseLinearLayer {
     /// Rows are split over the workers in chunks of about equal words; each chunk writes its own
     /// rows, so the result does not depend on the split.
     func applyRowMajor(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
+        let shared = UncheckedSendable((x, y))
+        forEachRowChunk(work: Int(rowMajor.start[outFeatures]), threads: threads) { rows in
+            self.accumulateRows(shared.value.0, rows, into: shared.value.1)
+        }
+    }
+
+    /// Runs `body` over the output rows, split into chunks of about equal row-major words that the
+    /// workers claim when `work` pays for the hand-off; chunks write disjoint rows.
+    func forEachRowChunk(work: Int, threads: Int, _ body: @escaping (Range<Int>) -> Void) {
         let m = outFeatures
-        let total = Int(rowMajor.start[m])
-        guard threads > 1 && total >= minimumParallelWork && m > 1 else {
-            accumulateRows(x, 0..<m, into: y)
+        guard threads > 1 && work >= minimumParallelWork && m > 1 else {
+            body(0..<m)
             return
         }
+        let total = Int(rowMajor.start[m])
         let chunks = min(m, 4 * threads)
         var bounds = [Int](repeating: m, count: chunks + 1)
         bounds[0] = 0
@@ -89,11 +98,7 @@ extension SparseLinearLayer {
             while r < m && Int(rowMajor.start[r]) < target { r += 1 }
             bounds[c] = r
         }
-        let shared = UncheckedSendable((x, y, bounds))
-        WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in
-            let (x, y, bounds) = shared.value
-            self.accumulateRows(x, bounds[c]..<bounds[c + 1], into: y)
-        }
+        WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in body(bounds[c]..<bounds[c + 1]) }
     }
 
     func accumulateRows(_ x: UnsafePointer<Float>, _ rows: Range<Int>, into y: UnsafeMutablePointer<Float>) {
