@@ -2,13 +2,13 @@ import SparrowKernels
 import SparrowKernelsAVX2
 
 extension SparseLinearLayer {
-    // MARK: batch > 1: sparse × dense (each worker takes row blocks, as EIE's PEs take interleaved rows)
+    // MARK: batch > 1: sparse × dense over the row-major copy
 
     /// A batched apply's work in the units of `minimumParallelWork`: one stored word's axpy over 16
     /// samples (one or two vector instructions) costs about what one word of the batch-1 scatter does.
     func batchedWork(batch: Int) -> Int { storedWordCount &* ((batch &+ 15) / 16) }
 
-    /// Samples per block: the accumulator row of a block is `lanes` floats, a multiple of 16.
+    /// Samples per tile: a row's sums for a tile are `lanes` floats, a multiple of 16.
     static func lanes(forBatch batch: Int) -> Int { min(64, (batch + 15) / 16 * 16) }
 
     /// Sparse × dense over the row-major copy: x is transposed into tiles of `lanes` samples (column j
@@ -119,13 +119,5 @@ extension SparseLinearLayer {
                 for b in samples..<lanes { column[b] = 0 }
             }
         }
-    }
-
-    func accumulate(block: Int, lanes: Int, xT: UnsafePointer<Float>, columnStride: Int,
-                    active: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>) {
-        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseBlockKernel.accumulate
-                                      : SparrowKernels.SparseBlockKernel.accumulate
-        kernel(wordBytes, UnsafeRawPointer(words), UnsafePointer(start), block, blockCount, codeBits, UnsafePointer(table),
-               lanes, xT, columnStride, active, inFeatures, acc)
     }
 }

@@ -3,24 +3,14 @@ import Dispatch
 
 extension SparseLinearLayer {
     /// y[b·out + o] = Σ_i W[o][i]·x[b·in + i] for b in 0..<batch, computed on the packed form.
-    /// Batch 1 visits only the columns whose activation is non-zero; larger batches run sparse × dense
-    /// over blocks of up to 64 samples.
+    /// Batch 1 visits only the columns whose activation is non-zero (or, when most are, reads the rows);
+    /// larger batches run sparse × dense over tiles of up to 64 samples.
     public func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
         guard batch > 0 else { return }
         if batch == 1 {
             applySingle(x, into: y, threads: threads)
         } else {
             applyBatched(x, batch: batch, into: y)
-        }
-    }
-
-    /// Runs `body` once per row block: shared with helper threads when the work pays for the hand-off
-    /// (a few microseconds), otherwise in turn on the calling thread. Blocks write disjoint rows.
-    func forEachBlock(work: Int, threads: Int, _ body: @escaping (_ block: Int) -> Void) {
-        if threads == 1 || work < minimumParallelWork {
-            for b in 0..<blockCount { body(b) }
-        } else {
-            WorkRun.run(count: blockCount, helpers: threads - 1) { b, _ in body(b) }
         }
     }
 
@@ -31,7 +21,7 @@ extension SparseLinearLayer {
     /// floats per chunk, far less than each thread chasing its own scattered piece of every active
     /// column, which is what splitting rows (EIE's PEs) costs here.
     func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
-        let (n, m, blocks) = (inFeatures, outFeatures, blockCount)
+        let (n, m) = (inFeatures, outFeatures)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { cumulative in
@@ -43,7 +33,7 @@ extension SparseLinearLayer {
                     for i in 0..<n where x[i] != 0 {
                         index[active] = Int32(truncatingIfNeeded: i)
                         value[active] = x[i]
-                        total &+= Int(start[(i &+ 1) &* blocks]) &- Int(start[i &* blocks])
+                        total &+= Int(start[i &+ 1]) &- Int(start[i])
                         active &+= 1
                         cumulative[active] = total
                     }
@@ -186,12 +176,10 @@ extension SparseLinearLayer {
 
     func accumulate(_ columns: ActiveColumns, _ range: Range<Int>, into y: UnsafeMutablePointer<Float>) {
         if wordBytes == 1 {
-            Self.accumulateColumns(UInt8.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
-                                   gapBits: gapBits,
+            Self.accumulateColumns(UInt8.self, words: words, start: start, codeBits: codeBits, gapBits: gapBits,
                                    table: table, columns: columns, range: range, into: y)
         } else {
-            Self.accumulateColumns(UInt16.self, words: words, start: start, blocks: blockCount, codeBits: codeBits,
-                                   gapBits: gapBits,
+            Self.accumulateColumns(UInt16.self, words: words, start: start, codeBits: codeBits, gapBits: gapBits,
                                    table: table, columns: columns, range: range, into: y)
         }
     }
@@ -200,12 +188,11 @@ extension SparseLinearLayer {
     /// vector multiplies per column), so the inner loop is a lookup and an add.
     static var scaledTableBits: Int { 6 }
 
-    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words block by block,
-    /// advancing the local row by gap + 1 and adding codebook[code]·a_j into output row
-    /// local·blocks + block.
+    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words, advancing the row
+    /// by gap + 1 and adding codebook[code]·a_j into that output row.
     @inline(__always)
     static func accumulateColumns<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>, blocks: Int,
+        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>,
         codeBits: Int, gapBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
         into y: UnsafeMutablePointer<Float>
     ) {
@@ -224,9 +211,9 @@ extension SparseLinearLayer {
                 // miss per column in series would dominate. Its first lines are enough for the
                 // hardware prefetcher to pick up the rest of the run.
                 if k &+ lookahead < range.upperBound {
-                    let ahead = Int(index[k &+ lookahead]) &* blocks
+                    let ahead = Int(index[k &+ lookahead])
                     let from = bytes + Int(start[ahead]) &* MemoryLayout<W>.size
-                    let to = bytes + Int(start[ahead &+ blocks]) &* MemoryLayout<W>.size
+                    let to = bytes + Int(start[ahead &+ 1]) &* MemoryLayout<W>.size
                     var line = from
                     while line < to && line < from + 256 {
                         sparrow_prefetch(line)
@@ -237,46 +224,39 @@ extension SparseLinearLayer {
                     for v in 0..<scaledVectors {
                         scaledVector[v] = tableVector.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) * a
                     }
-                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, decoder: decoder,
+                    accumulateColumn(W.self, bytes, start: start, column: j, decoder: decoder,
                                      into: y) { scaled[$0] }
                 } else {
-                    accumulateColumn(W.self, bytes, start: start, column: j, blocks: blocks, decoder: decoder,
+                    accumulateColumn(W.self, bytes, start: start, column: j, decoder: decoder,
                                      into: y) { table[$0] * a }
                 }
             }
         }
     }
 
-    /// One column, block by block: y[local·blocks + block] += weight(code) for each stored word.
-    /// Words are read eight (bytes) or four (16-bit) at a time through one 64-bit load.
+    /// One column: y[row] += weight(code) for each stored word. Words are read eight (bytes) or four
+    /// (16-bit) at a time through one 64-bit load.
     @inline(__always)
     static func accumulateColumn<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, _ bytes: UnsafeRawPointer, start: UnsafeMutablePointer<UInt32>, column j: Int, blocks: Int,
+        _: W.Type, _ bytes: UnsafeRawPointer, start: UnsafeMutablePointer<UInt32>, column j: Int,
         decoder: WordDecoder<W>, into y: UnsafeMutablePointer<Float>, weight: (Int) -> Float
     ) {
         let words = bytes.assumingMemoryBound(to: W.self)
         let perLoad = WordDecoder<W>.perLoad
+        var p = Int(start[j])
+        let end = Int(start[j &+ 1])
+        var r = -1
         decoder.withSummed { summed in
-            var g = j &* blocks
-            for b in 0..<blocks {
-                var p = Int(start[g])
-                let end = Int(start[g &+ 1])
-                var r = -1
-                let yb = y + b
-                while p &+ perLoad <= end {
-                    let packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
-                    decoder.forEachWord(of: packed, summed: summed, position: &r) { row, code in
-                        yb[row &* blocks] += weight(code)
-                    }
-                    p &+= perLoad
-                }
-                while p < end {
-                    let code = decoder.decode(words[p], position: &r)
-                    yb[r &* blocks] += weight(code)
-                    p &+= 1
-                }
-                g &+= 1
+            while p &+ perLoad <= end {
+                let packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
+                decoder.forEachWord(of: packed, summed: summed, position: &r) { row, code in y[row] += weight(code) }
+                p &+= perLoad
             }
+        }
+        while p < end {
+            let code = decoder.decode(words[p], position: &r)
+            y[r] += weight(code)
+            p &+= 1
         }
     }
 

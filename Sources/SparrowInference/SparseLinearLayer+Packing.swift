@@ -3,9 +3,8 @@ import Glibc
 #endif
 
 extension SparseLinearLayer {
-    /// Packs a neutral-form matrix: drops zero weights, interleaves rows over the row blocks, sorts
-    /// each (column, block) by row, and picks the word width (8 or 16 bits; see `chooseFormat`); then
-    /// packs the same weights row by row (CSR) for batch-1 inputs that are mostly non-zero.
+    /// Packs a neutral-form matrix: drops zero weights, sorts each column by row, and picks the word
+    /// width (8 or 16 bits; see `chooseFormat`); then packs the same weights row by row (CSR).
     /// `minimumParallelWork` is the size below which an apply does not hand work to other threads
     /// (stored words at batch 1, words × 16-sample groups batched): at about a nanosecond per unit,
     /// 16K units outweigh handing work to a helper and moving the data between cores.
@@ -26,14 +25,11 @@ extension SparseLinearLayer {
         let codeBits = max(1, Int.bitWidth - (tableValues.count - 1).leadingZeroBitCount)
         guard codeBits <= 15 else { throw .codebookTooLarge(count: matrix.codebook.count) }
 
-        // Two blocks per worker: batched applies claim blocks, so a helper that is late or preempted
-        // on a busy machine holds up at most a quarter of the work rather than half.
-        let blockCount = threads == 1 ? 1 : 2 * threads
-        let buckets = try Self.bucket(matrix, blocks: blockCount)
+        let buckets = try Self.bucket(matrix, byRow: false)
         let format = Self.chooseFormat(buckets: buckets, codeBits: codeBits)
         let packed = try Self.pack(buckets, codeBits: codeBits, gapBits: format.gapBits,
                                    wordBytes: format.wordBytes, fillerCode: fillerCode)
-        let rowBuckets = try Self.bucket(matrix, blocks: 1, byRow: true)
+        let rowBuckets = try Self.bucket(matrix, byRow: true)
         let rowFormat = Self.chooseFormat(buckets: rowBuckets, codeBits: codeBits)
         let rowPacked = try Self.pack(rowBuckets, codeBits: codeBits, gapBits: rowFormat.gapBits,
                                       wordBytes: rowFormat.wordBytes, fillerCode: fillerCode)
@@ -47,34 +43,26 @@ extension SparseLinearLayer {
         self.init(outFeatures: matrix.outFeatures, inFeatures: matrix.inFeatures, threads: threads,
                   codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
                   nonZeroCount: buckets.keys.count, fillerCount: packed.fillers,
-                  minimumParallelWork: max(0, minimumParallelWork), blockCount: blockCount, kernels: kernels,
+                  minimumParallelWork: max(0, minimumParallelWork), kernels: kernels,
                   table: table, start: packed.start, words: packed.words, rowMajor: rowMajor)
     }
 
-    /// Non-zero entries grouped by (column, block) in storage order, each group sorted by local row;
-    /// or, `byRow` (one block), grouped by row and sorted by column. A key is minor << 32 | code,
-    /// where minor is the local row (or the column).
+    /// Non-zero entries grouped by column, each group sorted by row; or, `byRow`, grouped by row and
+    /// sorted by column. A key is minor << 32 | code, where minor is the row (or the column).
     struct Buckets {
-        let blocks: Int
-        let columns: Int
-        /// columns·blocks + 1 offsets into `keys`; group g = column·blocks + block is start[g] ..< start[g + 1].
+        /// groups + 1 offsets into `keys`: group g is start[g] ..< start[g + 1].
         let start: [Int]
         let keys: [UInt64]
-        var groups: Int { blocks * columns }
+        var groups: Int { start.count - 1 }
     }
 
-    static func bucket(_ m: SparseMatrix, blocks: Int, byRow: Bool = false) throws(SparseEngineError) -> Buckets {
-        precondition(!byRow || blocks == 1, "row-major storage has one block")
-        let majors = byRow ? m.outFeatures : m.inFeatures
-        // (group, minor) of an entry; and back from them to (row, column) for the duplicate error.
+    static func bucket(_ m: SparseMatrix, byRow: Bool) throws(SparseEngineError) -> Buckets {
+        let groups = byRow ? m.outFeatures : m.inFeatures
+        // (group, minor) of an entry, and back to (row, column) for the duplicate error.
         func place(_ e: SparseMatrix.Entry) -> (group: Int, minor: Int) {
-            let (row, column) = (Int(e.row), Int(e.column))
-            return byRow ? (row, column) : (column * blocks + row % blocks, row / blocks)
+            byRow ? (Int(e.row), Int(e.column)) : (Int(e.column), Int(e.row))
         }
-        func position(group g: Int, minor: Int) -> (row: Int, column: Int) {
-            byRow ? (g, minor) : (minor * blocks + g % blocks, g / blocks)
-        }
-        let groups = blocks * majors
+        func position(group g: Int, minor: Int) -> (row: Int, column: Int) { byRow ? (g, minor) : (minor, g) }
         var start = [Int](repeating: 0, count: groups + 1)
         for e in m.entries where m.codebook[Int(e.code)] != 0 { start[place(e).group + 1] += 1 }
         for g in 0..<groups { start[g + 1] += start[g] }
@@ -92,7 +80,7 @@ extension SparseLinearLayer {
                 throw .duplicateEntry(row: row, column: column)
             }
         }
-        return Buckets(blocks: blocks, columns: majors, start: start, keys: keys)
+        return Buckets(start: start, keys: keys)
     }
 
     /// Byte-wide words (EIE's tight packing) when the code leaves room for a gap field, unless their

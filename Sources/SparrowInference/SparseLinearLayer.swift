@@ -1,19 +1,21 @@
 import FoundationEssentials
 
 /// One fc (or lowered conv) layer held EIE-style: the weights stay as codebook indices, stored column
-/// by column (CSC) as packed words of (relative row index, code).
+/// by column (CSC) as packed words of (relative row index, code), and once more row by row (CSR).
 ///
-/// Rows are interleaved over `blockCount` row blocks, as EIE interleaves rows over its processing
-/// elements: row r belongs to block r mod blockCount, at local row r / blockCount. Each column is
-/// stored as its blocks one after another, so a column is one contiguous run of words and a block of
-/// it is a sub-range. Batched kernels hand whole blocks to threads (each owns its output rows); the
-/// batch-1 kernel hands whole columns to threads instead, which reads each active column as one
-/// sequential run rather than one scattered piece per thread.
+/// The column-major form is EIE's: at batch 1 only the columns of non-zero activations are read,
+/// each as one sequential run, and threads split the active columns. The row-major copy serves the
+/// rest: batch 1 when most activations are non-zero (a gather with no store per word), and batches
+/// and convolutions, where each row's sums stay in registers (SparseRowKernel). Threads split its
+/// rows into contiguous chunks of about equal words. EIE interleaves rows over its processing
+/// elements to balance them; on a CPU equal-word chunks balance as well, and contiguous rows keep
+/// two threads from writing into the same cache lines of the output.
 ///
 /// A word holds `codeBits` of codebook index in its low bits and `gapBits` of gap — the number of
-/// zero local rows skipped since the previous stored row of the block — in its high bits. A 16-entry
-/// codebook packs into one byte (4 + 4 bits, EIE's format); larger codebooks use 16-bit words. Gaps
-/// longer than the field allows are bridged with filler words that point at a zero weight.
+/// zero rows (columns, in the row-major copy) skipped since the previous stored one — in its high
+/// bits. A 16-entry codebook packs into one byte (4 + 4 bits, EIE's format); larger codebooks use
+/// 16-bit words. Gaps longer than the field allows are bridged with filler words that point at a
+/// zero weight.
 ///
 /// Immutable after init; the raw buffers are owned by this object and freed in deinit.
 public final class SparseLinearLayer: @unchecked Sendable {
@@ -32,26 +34,25 @@ public final class SparseLinearLayer: @unchecked Sendable {
     /// Work below which one apply stays on the calling thread: stored words visited at batch 1, stored
     /// words × 16-sample groups in batched applies (see batchedWork).
     public let minimumParallelWork: Int
-    /// Row blocks rows are interleaved over (1 for one thread, else two per thread).
-    public let blockCount: Int
     /// The compiled kernel set the batched path runs.
     public let kernels: SparseKernelSet
 
     /// Shared-weight table indexed by the code field; `1 << codeBits` floats, unused slots are 0.
     let table: UnsafeMutablePointer<Float>
-    /// inFeatures · blockCount + 1 word offsets: block b of column j is start[j·K + b] ..< start[j·K + b + 1]
-    /// (K = blockCount), so column j as a whole is start[j·K] ..< start[(j + 1)·K].
+    /// inFeatures + 1 word offsets: column j is start[j] ..< start[j + 1].
     let start: UnsafeMutablePointer<UInt32>
     let words: UnsafeMutableRawPointer
-    /// The same weights stored row by row (CSR), for batch-1 inputs that are mostly non-zero.
+    /// The same weights stored row by row (CSR): batches, convolutions, and batch-1 inputs that are
+    /// mostly non-zero run on it.
     let rowMajor: RowMajorWords
 
     /// Stored words including fillers.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
 
-    /// Bytes the engine reads for a full pass: packed words, column pointers and the codebook.
+    /// The layer's compressed size: packed column-major words, column pointers and the codebook (the
+    /// row-major copy holds the same weights again; see `rowMajorBytes`).
     public var packedBytes: Int {
-        storedWordCount * wordBytes + (inFeatures * blockCount + 1) * MemoryLayout<UInt32>.size
+        storedWordCount * wordBytes + (inFeatures + 1) * MemoryLayout<UInt32>.size
             + (1 << codeBits) * MemoryLayout<Float>.size
     }
 
@@ -60,14 +61,11 @@ public final class SparseLinearLayer: @unchecked Sendable {
         (nonZeroCount + rowMajor.fillerCount) * rowMajor.wordBytes + (outFeatures + 1) * MemoryLayout<UInt32>.size
     }
 
-    /// Local rows of block b.
-    func rows(ofBlock b: Int) -> Int { (outFeatures - b + blockCount - 1) / blockCount }
-
     /// A sensible default: one thread per core, at most 4.
     public static var defaultThreads: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }
 
     init(outFeatures: Int, inFeatures: Int, threads: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
-         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, blockCount: Int, kernels: SparseKernelSet,
+         nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, kernels: SparseKernelSet,
          table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer,
          rowMajor: RowMajorWords) {
         self.outFeatures = outFeatures
@@ -79,7 +77,6 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.nonZeroCount = nonZeroCount
         self.fillerCount = fillerCount
         self.minimumParallelWork = minimumParallelWork
-        self.blockCount = blockCount
         self.kernels = kernels
         self.table = table
         self.start = start

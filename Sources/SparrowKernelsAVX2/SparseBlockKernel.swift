@@ -1,1 +1,0 @@
-../SparrowKernels/SparseBlockKernel.swift
