@@ -22,6 +22,9 @@ extension SparseLinearLayer {
     /// column, which is what splitting rows (EIE's PEs) costs here.
     func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
         let (n, m) = (inFeatures, outFeatures)
+        // Gathering the activations takes microseconds; helpers woken now are spinning when the
+        // columns are handed out.
+        if threads > 1 && storedWordCount >= 2 * minimumParallelWork { WorkerPool.shared.wake() }
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { cumulative in

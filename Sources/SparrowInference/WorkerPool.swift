@@ -44,6 +44,19 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Wakes parked helpers without work, so that they are spinning by the time a run is posted:
+    /// a caller that has a few microseconds of serial work before its parallel part hides part of
+    /// the wake-up. Does nothing when no helper is parked.
+    func wake() {
+        pthread_mutex_lock(mutex)
+        if parked > 0 {
+            current = nil
+            _ = generation.wrappingAdd(1, ordering: .releasing)
+            pthread_cond_broadcast(condition)
+        }
+        pthread_mutex_unlock(mutex)
+    }
+
     /// Drops the pool's reference to a finished run, so nothing it captured outlives its caller.
     func retire(_ run: WorkRun) {
         pthread_mutex_lock(mutex)
