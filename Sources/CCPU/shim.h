@@ -38,4 +38,23 @@ static inline bool sparrow_cpu_has_avx2_fma(void) {
 #endif
 }
 
+// Eight lanes of floats or 32-bit integers; Swift imports them as SIMD8<Float> and SIMD8<Int32>.
+typedef float sparrow_float8 __attribute__((ext_vector_type(8)));
+typedef int sparrow_int8 __attribute__((ext_vector_type(8)));
+
+#if defined(__x86_64__)
+// A 16-entry table lookup in registers (AVX2 VPERMPS twice and a blend on index bit 3): the
+// codebook of a 4-bit code, held in two vectors. Swift has no dynamic vector shuffle, and a lookup
+// through memory costs a load per word. Only code compiled for AVX2 (-target-cpu haswell) may call
+// it: a target attribute instead would let baseline callers pass the vectors in the wrong registers.
+typedef float sparrow_v8sf __attribute__((vector_size(32)));
+typedef int sparrow_v8si __attribute__((vector_size(32)));
+static inline sparrow_float8 sparrow_lookup16_avx2(sparrow_float8 low, sparrow_float8 high, sparrow_int8 index) {
+    sparrow_v8si i = (sparrow_v8si)index;
+    sparrow_v8sf a = __builtin_ia32_permvarsf256((sparrow_v8sf)low, i);
+    sparrow_v8sf b = __builtin_ia32_permvarsf256((sparrow_v8sf)high, i);
+    return (sparrow_float8)__builtin_ia32_blendvps256(a, b, (sparrow_v8sf)(i << 28));
+}
+#endif
+
 #endif

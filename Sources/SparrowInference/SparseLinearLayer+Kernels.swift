@@ -1,5 +1,6 @@
-import CCPU
 import Dispatch
+import SparrowKernels
+import SparrowKernelsAVX2
 
 extension SparseLinearLayer {
     /// y[b·out + o] = Σ_i W[o][i]·x[b·in + i] for b in 0..<batch, computed on the packed form.
@@ -33,11 +34,14 @@ extension SparseLinearLayer {
                     var active = 0
                     var total = 0
                     cumulative[0] = 0
-                    for i in 0..<n where x[i] != 0 {
+                    // Branch-free: a third of ReLU outputs are non-zero at random, and a mispredicted
+                    // branch per activation costs more than the stores it saves.
+                    for i in 0..<n {
+                        let nonZero = x[i] != 0 ? 1 : 0
                         index[active] = Int32(truncatingIfNeeded: i)
                         value[active] = x[i]
-                        total &+= Int(start[i &+ 1]) &- Int(start[i])
-                        active &+= 1
+                        total &+= (Int(start[i &+ 1]) &- Int(start[i])) &* nonZero
+                        active &+= nonZero
                         cumulative[active] = total
                     }
                     // Mostly non-zero inputs: reading every row (no zeros to skip, but no store per
@@ -95,50 +99,9 @@ extension SparseLinearLayer {
     }
 
     func accumulateRows(_ x: UnsafePointer<Float>, _ rows: Range<Int>, into y: UnsafeMutablePointer<Float>) {
-        if rowMajor.wordBytes == 1 {
-            Self.accumulateRows(decoder: WordDecoder<UInt8>(codeBits: codeBits, gapBits: rowMajor.gapBits),
-                                words: rowMajor.words, start: rowMajor.start, table: table, x: x, rows: rows, into: y)
-        } else {
-            Self.accumulateRows(decoder: WordDecoder<UInt16>(codeBits: codeBits, gapBits: rowMajor.gapBits),
-                                words: rowMajor.words, start: rowMajor.start, table: table, x: x, rows: rows, into: y)
-        }
-    }
-
-    /// The CSR loop: per row, advance the column by gap + 1 and add codebook[code]·x[column] into one
-    /// of four accumulators (the adds of one accumulator would otherwise wait on each other). Words
-    /// are read eight (bytes) or four (16-bit) per 64-bit load.
-    @inline(__always)
-    static func accumulateRows<W: FixedWidthInteger & UnsignedInteger>(
-        decoder: WordDecoder<W>, words bytes: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>,
-        table: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, rows: Range<Int>, into y: UnsafeMutablePointer<Float>
-    ) {
-        let words = UnsafeRawPointer(bytes).assumingMemoryBound(to: W.self)
-        let perLoad = WordDecoder<W>.perLoad
-        decoder.withSummed { summed in
-            for o in rows {
-                var p = Int(start[o])
-                let end = Int(start[o &+ 1])
-                var column = -1
-                var acc = SIMD4<Float>()
-                while p &+ perLoad <= end {
-                    let packed = UnsafeRawPointer(bytes).loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size,
-                                                                       as: UInt64.self)
-                    var u = 0
-                    decoder.forEachWord(of: packed, summed: summed, position: &column) { c, code in
-                        acc[u & 3] += table[code] * x[c]
-                        u &+= 1
-                    }
-                    p &+= perLoad
-                }
-                var tail: Float = 0
-                while p < end {
-                    let code = decoder.decode(words[p], position: &column)
-                    tail += table[code] * x[column]
-                    p &+= 1
-                }
-                y[o] = (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-            }
-        }
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulateSingle
+                                      : SparrowKernels.SparseRowKernel.accumulateSingle
+        kernel(rowMajor.wordBytes, rowMajor.words, rowMajor.start, codeBits, rowMajor.gapBits, table, x, rows, y)
     }
 
     struct ActiveColumns: @unchecked Sendable {
@@ -147,125 +110,58 @@ extension SparseLinearLayer {
         let count: Int
     }
 
-    /// Chunks of active columns with about equal words, claimed by the workers. Chunk 0 adds straight
-    /// into y, every other chunk into an output of its own, and those are added to y in chunk order
-    /// at the end: whichever worker ran which chunk, the sums happen in the same order, so a result
-    /// is the same on every run.
+    /// Chunks of active columns, claimed by the workers. Chunk 0 adds straight into y, every other
+    /// chunk into an output of its own, and those are added to y in chunk order at the end: whichever
+    /// worker ran which chunk, the sums happen in the same order, so a result is the same on every
+    /// run. Chunks shrink as the work runs out (see guidedChunkEnds), so a worker on a slow or busy
+    /// core holds up the end by a small chunk at most.
     func accumulateInParallel(_ columns: ActiveColumns, cumulative: UnsafeMutablePointer<Int>, total: Int,
                               threads: Int, into y: UnsafeMutablePointer<Float>) {
         let m = outFeatures
-        let chunks = min(columns.count, 4 * threads)
-        var bounds = [Int](repeating: 0, count: chunks + 1)
+        var bounds = [0]
         var k = 0
-        for c in 1...chunks {
-            let target = total * c / chunks
+        for target in Self.guidedChunkEnds(total: total, threads: threads) {
             while k < columns.count && cumulative[k] < target { k += 1 }
-            bounds[c] = c == chunks ? columns.count : k
+            if k > bounds[bounds.count - 1] { bounds.append(k) }
         }
-        let chunkOutputs = UnsafeMutablePointer<Float>.allocate(capacity: (chunks - 1) * m)
-        defer { chunkOutputs.deallocate() }
-        let shared = UncheckedSendable((y, chunkOutputs, bounds))
-        WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in
-            let (y, chunkOutputs, bounds) = shared.value
-            let out = c == 0 ? y : chunkOutputs + (c - 1) * m
-            if c > 0 { out.initialize(repeating: 0, count: m) }
-            self.accumulate(columns, bounds[c]..<bounds[c + 1], into: out)
-        }
-        for c in 1..<chunks {
-            let out = chunkOutputs + (c - 1) * m
-            for r in 0..<m { y[r] += out[r] }
+        if bounds[bounds.count - 1] < columns.count { bounds.append(columns.count) }
+        let chunks = bounds.count - 1
+        Self.chunkOutputs.withBuffer(count: max(1, chunks - 1) * m) { chunkOutputs in
+            let shared = UncheckedSendable((y, chunkOutputs, bounds))
+            WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in
+                let (y, chunkOutputs, bounds) = shared.value
+                let out = c == 0 ? y : chunkOutputs + (c - 1) * m
+                if c > 0 { out.initialize(repeating: 0, count: m) }
+                self.accumulate(columns, bounds[c]..<bounds[c + 1], into: out)
+            }
+            for c in 1..<chunks {
+                let out = chunkOutputs + (c - 1) * m
+                for r in 0..<m { y[r] += out[r] }
+            }
         }
     }
+
+    /// Guided scheduling: the running word count at the end of each chunk, where a chunk takes
+    /// 1/(2·threads) of the words left, but no less than 1/(12·threads) of all of them.
+    static func guidedChunkEnds(total: Int, threads: Int) -> [Int] {
+        var ends: [Int] = []
+        var done = 0
+        let smallest = max(1, total / (12 * threads))
+        while done < total {
+            done += min(total - done, max(smallest, (total - done) / (2 * threads)))
+            ends.append(done)
+        }
+        return ends
+    }
+
+    /// Per-chunk outputs of batch-1 applies, reused from call to call.
+    static let chunkOutputs = ScratchPool()
 
     func accumulate(_ columns: ActiveColumns, _ range: Range<Int>, into y: UnsafeMutablePointer<Float>) {
-        if wordBytes == 1 {
-            Self.accumulateColumns(UInt8.self, words: words, start: start, codeBits: codeBits, gapBits: gapBits,
-                                   table: table, columns: columns, range: range, into: y)
-        } else {
-            Self.accumulateColumns(UInt16.self, words: words, start: start, codeBits: codeBits, gapBits: gapBits,
-                                   table: table, columns: columns, range: range, into: y)
-        }
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseColumnKernel.accumulate
+                                      : SparrowKernels.SparseColumnKernel.accumulate
+        kernel(wordBytes, words, start, codeBits, gapBits, table, columns.index, columns.value, range, y)
     }
-
-    /// Codebooks up to this many bits are pre-multiplied by each activation (at most 64 floats, four
-    /// vector multiplies per column), so the inner loop is a lookup and an add.
-    static var scaledTableBits: Int { 6 }
-
-    /// The EIE inner loop: for each non-zero activation a_j, walk column j's words, advancing the row
-    /// by gap + 1 and adding codebook[code]·a_j into that output row.
-    @inline(__always)
-    static func accumulateColumns<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, words raw: UnsafeMutableRawPointer, start: UnsafeMutablePointer<UInt32>,
-        codeBits: Int, gapBits: Int, table: UnsafeMutablePointer<Float>, columns: ActiveColumns, range: Range<Int>,
-        into y: UnsafeMutablePointer<Float>
-    ) {
-        let bytes = UnsafeRawPointer(raw)
-        let decoder = WordDecoder<W>(codeBits: codeBits, gapBits: gapBits)
-        let (index, value) = (columns.index, columns.value)
-        let scaledVectors = codeBits <= scaledTableBits ? max(1, (1 << codeBits) / 16) : 0
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { scaledBuffer in
-            let scaledVector = scaledBuffer.baseAddress!
-            let scaled = UnsafeMutableRawPointer(scaledVector).assumingMemoryBound(to: Float.self)
-            let tableVector = UnsafeRawPointer(table)
-            for k in range {
-                let j = Int(index[k])
-                let a = value[k]
-                // Prefetch the column `lookahead` ahead: active columns are scattered, and one cold
-                // miss per column in series would dominate. Up to 1 KiB of it (whole AlexNet/VGG
-                // columns; the hardware prefetcher picks up longer runs): measured ahead of 256 B
-                // on 10 of 12 cold-cache layer runs.
-                if k &+ lookahead < range.upperBound {
-                    let ahead = Int(index[k &+ lookahead])
-                    let from = bytes + Int(start[ahead]) &* MemoryLayout<W>.size
-                    let to = bytes + Int(start[ahead &+ 1]) &* MemoryLayout<W>.size
-                    var line = from
-                    while line < to && line < from + 1024 {
-                        sparrow_prefetch(line)
-                        line += 64
-                    }
-                }
-                if scaledVectors > 0 {
-                    for v in 0..<scaledVectors {
-                        scaledVector[v] = tableVector.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) * a
-                    }
-                    accumulateColumn(W.self, bytes, start: start, column: j, decoder: decoder,
-                                     into: y) { scaled[$0] }
-                } else {
-                    accumulateColumn(W.self, bytes, start: start, column: j, decoder: decoder,
-                                     into: y) { table[$0] * a }
-                }
-            }
-        }
-    }
-
-    /// One column: y[row] += weight(code) for each stored word. Words are read eight (bytes) or four
-    /// (16-bit) at a time through one 64-bit load.
-    @inline(__always)
-    static func accumulateColumn<W: FixedWidthInteger & UnsignedInteger>(
-        _: W.Type, _ bytes: UnsafeRawPointer, start: UnsafeMutablePointer<UInt32>, column j: Int,
-        decoder: WordDecoder<W>, into y: UnsafeMutablePointer<Float>, weight: (Int) -> Float
-    ) {
-        let words = bytes.assumingMemoryBound(to: W.self)
-        let perLoad = WordDecoder<W>.perLoad
-        var p = Int(start[j])
-        let end = Int(start[j &+ 1])
-        var r = -1
-        decoder.withSummed { summed in
-            while p &+ perLoad <= end {
-                let packed = bytes.loadUnaligned(fromByteOffset: p &* MemoryLayout<W>.size, as: UInt64.self)
-                decoder.forEachWord(of: packed, summed: summed, position: &r) { row, code in y[row] += weight(code) }
-                p &+= perLoad
-            }
-        }
-        while p < end {
-            let code = decoder.decode(words[p], position: &r)
-            y[r] += weight(code)
-            p &+= 1
-        }
-    }
-
-    /// How many non-zero activations ahead the batch-1 kernel touches its next columns.
-    static var lookahead: Int { 8 }
 }
 
 /// Carries a value the compiler cannot prove Sendable across a concurrentPerform whose iterations

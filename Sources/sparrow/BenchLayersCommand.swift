@@ -27,6 +27,9 @@ struct BenchLayersCommand: ParsableCommand {
     @Flag(help: "Skip the cache sweep before each timed call, so both contenders may start warm.")
     var warm = false
 
+    @Flag(help: "Let the sparse engine's helper threads park before each timed call (a request reaching an idle server) instead of keeping them awake as between the layers of one inference.")
+    var idleHelpers = false
+
     @Option(help: "Sparse kernel set (default: the widest this CPU runs).")
     var kernels: SparseKernelSet?
 
@@ -58,12 +61,13 @@ struct BenchLayersCommand: ParsableCommand {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; kernels: ",
                          bandwidth / 1e9, threads, threads) + (kernels ?? .detected).rawValue
                   + String(cFormat: "; medians of %ld rounds", repeats) + (warm ? "; warm caches" : "; cold caches")
+                  + (idleHelpers ? "; helpers parked" : "; helpers awake")
                   + "; OpenBLAS spin 2^" + (getenv(SparseBenchmark.blasSpinVariable).map { String(cString: $0) } ?? "28") + " cycles")
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
             print(Self.header)
         }
         let results = try SparseBenchmark.run(layers: selected, batches: parsedBatches ?? [1, 64], repeats: repeats,
-                                              threads: threads, bandwidth: bandwidth, coldCaches: !warm,
+                                              threads: threads, bandwidth: bandwidth, coldCaches: !warm, idleHelpers: idleHelpers,
                                               kernels: kernels ?? .detected) { r in
             if !json { print(Self.row(r)) }
         }

@@ -260,4 +260,21 @@ extension SparseLinearLayerTests {
         let first = run(layer, x, batch: 1)
         for _ in 0..<200 { #expect(run(layer, x, batch: 1) == first) }
     }
+
+    /// The scattered path (a third of the inputs non-zero, 4-bit codes in byte words: the AVX2 set's
+    /// lookup loop) splits the active columns into shrinking chunks; its outputs too must match the
+    /// dense loop and repeat bit for bit whichever worker ran which chunk.
+    @Test(arguments: SparseKernelSet.supported)
+    func scatteredBatchOneIsDeterministicAndExact(kernels: SparseKernelSet) throws {
+        let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 900, density: 0.09,
+                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: 79)
+        let x = activations(count: 900, density: 0.35, seed: 80)
+        for threads in 2...4 {
+            let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
+            #expect(layer.wordBytes == 1 && layer.codeBits == 4)
+            let first = run(layer, x, batch: 1)
+            expectClose(first, denseReference(m, x, batch: 1), "threads \(threads) \(kernels)")
+            for _ in 0..<100 { #expect(run(layer, x, batch: 1) == first) }
+        }
+    }
 }

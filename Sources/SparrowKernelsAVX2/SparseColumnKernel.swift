@@ -1,0 +1,1 @@
+../SparrowKernels/SparseColumnKernel.swift

@@ -1,0 +1,1 @@
+../SparrowKernels/SparseRowKernel+Single.swift

@@ -1,0 +1,1 @@
+../SparrowKernels/WordDecoder.swift
