@@ -71,6 +71,17 @@ def test_bench_layers_json_shape():
         assert r["max_relative_error"] < 1e-4
 
 
+def test_bench_layers_helper_modes():
+    # Helpers parked before each call (a request at an idle server) and, with --warm, kept awake by
+    # busy work instead of the sweep: both modes still compute what dense BLAS computes.
+    for flags, said in [(["--idle-helpers"], "helpers parked"), (["--warm"], "helpers awake")]:
+        out = sparrow("bench-layers", "--layers", "Alex-8", "--batches", "1", "--repeats", "1", *flags)
+        assert said in out.splitlines()[0]
+        rows = json.loads(sparrow("bench-layers", "--json", "--layers", "Alex-8", "--batches", "1",
+                                  "--repeats", "1", *flags))
+        assert len(rows) == 1 and rows[0]["max_relative_error"] < 1e-4
+
+
 def test_bench_layers_kernel_sets():
     # The baseline kernels run everywhere and must agree with dense BLAS like the default set does.
     out = sparrow("bench-layers", "--json", "--layers", "NT-We", "--batches", "1,17", "--repeats", "1",
