@@ -8,9 +8,10 @@ import SparrowCompression
 /// weight and activation densities with 4-bit shared weights, timed as dense float32 BLAS
 /// (cblas_sgemv / cblas_sgemm) and on the sparse engine in the same run, interleaved, medians of
 /// `repeats` rounds. Every timed call starts from cold caches (a sweep over a buffer larger than the
-/// last-level cache, as when a layer follows other layers) and idle cores: after a BLAS call the
-/// benchmark pauses so that OpenBLAS's busy-waiting worker threads have gone to sleep, otherwise they
-/// take the cores from the sparse engine's workers on a 2-core machine.
+/// last-level cache, as when a layer follows other layers). After a BLAS call the benchmark pauses
+/// so that OpenBLAS's busy-waiting worker threads have gone to sleep, otherwise they take the cores
+/// from the sparse engine's workers on a 2-core machine; the sparse call's own helpers are awake
+/// (see precedeSparse) unless `idleHelpers`.
 public enum SparseBenchmark {
     /// One row of Table III. Sizes are in × out as the paper lists them (Alex-6 is 9216 inputs —
     /// pool5's 256·6·6 — to 4096 outputs); the weight matrix is out × in. `paper…Micros` are the
