@@ -13,7 +13,13 @@ public enum SparseColumnKernel {
     ) {
         if wordBytes == 1 {
             #if SPARROW_FMA
-            if codeBits <= 4 {
+            if codeBits == 4 {
+                // EIE's format, with its field widths as constants: fewer live registers in the loop.
+                accumulateLookingUp(words: words, start: start, decoder: WordDecoder(codeBits: 4, gapBits: 4),
+                                    table: table, columns: columns, values: values, range: range, into: y)
+                return
+            }
+            if codeBits < 4 {
                 accumulateLookingUp(words: words, start: start, decoder: WordDecoder(codeBits: codeBits, gapBits: gapBits),
                                     table: table, columns: columns, values: values, range: range, into: y)
                 return
