@@ -88,10 +88,7 @@ public enum SparseBenchmark {
                            progress: (Result) -> Void = { _ in }) throws -> [Result] {
         var results: [Result] = []
         for (index, spec) in layers.enumerated() {
-            let matrix = try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures,
-                                                 density: spec.weightDensity,
-                                                 codebook: SparseMatrix.sharedWeights(bits: 4),
-                                                 seed: 0xE1E_0000 + UInt64(index))
+            let matrix = try randomMatrix(spec, index: index)
             let sparse = try SparseLinearLayer(matrix, threads: threads, kernels: kernels)
             let dense = denseCopy(matrix)
             defer { dense.deallocate() }
@@ -106,6 +103,21 @@ public enum SparseBenchmark {
         return results
     }
 
+    /// The layer's random weights: 4-bit shared weights at its weight density.
+    static func randomMatrix(_ spec: Layer, index: Int) throws -> SparseMatrix {
+        try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures, density: spec.weightDensity,
+                                codebook: SparseMatrix.sharedWeights(bits: 4), seed: 0xE1E_0000 + UInt64(index))
+    }
+
+    /// ReLU outputs: non-negative, zero with probability 1 − the layer's activation density.
+    static func randomActivations(_ spec: Layer, batch: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        let threshold = UInt64(spec.activationDensity * 0x1p53)
+        return (0..<(batch * spec.inFeatures)).map { _ in
+            rng.next() >> 11 < threshold ? Float(rng.next() >> 40) / Float(1 << 24) : 0
+        }
+    }
+
     /// The benchmark's dense baseline only: the layer expanded to a row-major out × in float matrix.
     static func denseCopy(_ m: SparseMatrix) -> UnsafeMutablePointer<Float> {
         let w = UnsafeMutablePointer<Float>.allocate(capacity: m.outFeatures * m.inFeatures)
@@ -117,12 +129,7 @@ public enum SparseBenchmark {
     static func measure(_ spec: Layer, batch: Int, dense w: UnsafeMutablePointer<Float>, sparse: SparseLinearLayer,
                         repeats: Int, bandwidth: Double, coldCaches: Bool, idleHelpers: Bool, seed: UInt64) -> Result {
         let (n, m) = (spec.inFeatures, spec.outFeatures)
-        var rng = SplitMix64(seed: seed)
-        let threshold = UInt64(spec.activationDensity * 0x1p53)
-        // ReLU outputs: non-negative, zero with probability 1 − activation density.
-        let x = (0..<(batch * n)).map { _ in
-            rng.next() >> 11 < threshold ? Float(rng.next() >> 40) / Float(1 << 24) : 0
-        }
+        let x = randomActivations(spec, batch: batch, seed: seed)
         var yDense = [Float](repeating: 0, count: batch * m)
         var ySparse = [Float](repeating: 0, count: batch * m)
         var denseTimes: [Double] = []

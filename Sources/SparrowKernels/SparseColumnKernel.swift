@@ -15,12 +15,12 @@ public enum SparseColumnKernel {
             #if SPARROW_FMA
             if codeBits == 4 {
                 // EIE's format, with its field widths as constants: fewer live registers in the loop.
-                accumulateLookingUp(words: words, start: start, decoder: WordDecoder(codeBits: 4, gapBits: 4),
+                accumulateLookingUp(words: words, start: start, decoder: WordDecoder<UInt8>(codeBits: 4, gapBits: 4),
                                     table: table, columns: columns, values: values, range: range, into: y)
                 return
             }
             if codeBits < 4 {
-                accumulateLookingUp(words: words, start: start, decoder: WordDecoder(codeBits: codeBits, gapBits: gapBits),
+                accumulateLookingUp(words: words, start: start, decoder: WordDecoder<UInt8>(codeBits: codeBits, gapBits: gapBits),
                                     table: table, columns: columns, values: values, range: range, into: y)
                 return
             }
@@ -28,6 +28,13 @@ public enum SparseColumnKernel {
             accumulate(words: words, start: start, decoder: WordDecoder<UInt8>(codeBits: codeBits, gapBits: gapBits),
                        table: table, columns: columns, values: values, range: range, into: y)
         } else {
+            #if SPARROW_FMA
+            if codeBits == 4 {
+                accumulateLookingUp(words: words, start: start, decoder: WordDecoder<UInt16>(codeBits: 4, gapBits: 12),
+                                    table: table, columns: columns, values: values, range: range, into: y)
+                return
+            }
+            #endif
             accumulate(words: words, start: start, decoder: WordDecoder<UInt16>(codeBits: codeBits, gapBits: gapBits),
                        table: table, columns: columns, values: values, range: range, into: y)
         }
@@ -75,15 +82,16 @@ public enum SparseColumnKernel {
     /// loop alone (warm, one thread) and 1.16× on `bench-layers`. Not for 16-bit words: with four
     /// words per load the lookup measured no faster there (VGG-6/7 0.97–1.03×).
     @inline(__always)
-    static func accumulateLookingUp(
-        words: UnsafeRawPointer, start: UnsafePointer<UInt32>, decoder: WordDecoder<UInt8>, table: UnsafePointer<Float>,
+    static func accumulateLookingUp<W: FixedWidthInteger & UnsignedInteger>(
+        words: UnsafeRawPointer, start: UnsafePointer<UInt32>, decoder: WordDecoder<W>, table: UnsafePointer<Float>,
         columns: UnsafePointer<Int32>, values: UnsafePointer<Float>, range: Range<Int>, into y: UnsafeMutablePointer<Float>
     ) {
         let tableLow = UnsafeRawPointer(table).loadUnaligned(as: SIMD8<Float>.self)
         let tableHigh = UnsafeRawPointer(table).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let codeLanes = decoder.codeMask &* WordDecoder<UInt8>.ones
+        let codeLanes = decoder.codeMask &* WordDecoder<W>.ones
+        let size = MemoryLayout<W>.size
         for k in range {
-            prefetchColumn(k &+ lookahead, of: range, words: words, wordBytes: 1, start: start, columns: columns)
+            prefetchColumn(k &+ lookahead, of: range, words: words, wordBytes: size, start: start, columns: columns)
             let j = Int(columns[k])
             let a = values[k]
             let (low, high) = (tableLow * a, tableHigh * a)
@@ -91,20 +99,31 @@ public enum SparseColumnKernel {
             let end = Int(start[j &+ 1])
             var r = -1
             decoder.withSummed { summed in
+                // Eight words per lookup: one 64-bit load of bytes, or two of 16-bit words.
                 while p &+ 8 <= end {
-                    let packed = words.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                    let codes = SIMD8<Int32>(truncatingIfNeeded: unsafeBitCast(packed & codeLanes, to: SIMD8<UInt8>.self))
+                    let first = words.loadUnaligned(fromByteOffset: p &* size, as: UInt64.self)
+                    let second = size == 1 ? 0 : words.loadUnaligned(fromByteOffset: p &* size &+ 8, as: UInt64.self)
+                    let codes: SIMD8<Int32> = size == 1
+                        ? SIMD8(truncatingIfNeeded: unsafeBitCast(first & codeLanes, to: SIMD8<UInt8>.self))
+                        : SIMD8(truncatingIfNeeded: unsafeBitCast(SIMD2(first, second) & SIMD2(repeating: codeLanes),
+                                                                  to: SIMD8<UInt16>.self))
                     let weights = sparrow_lookup16_avx2(low, high, codes)
                     var lane = 0
-                    decoder.forEachWord(of: packed, summed: summed, position: &r) { row, _ in
+                    decoder.forEachWord(of: first, summed: summed, position: &r) { row, _ in
                         y[row] += weights[lane]
                         lane &+= 1
+                    }
+                    if size > 1 {
+                        decoder.forEachWord(of: second, summed: summed, position: &r) { row, _ in
+                            y[row] += weights[lane]
+                            lane &+= 1
+                        }
                     }
                     p &+= 8
                 }
             }
             while p < end {
-                let code = decoder.decode(words.load(fromByteOffset: p, as: UInt8.self), position: &r)
+                let code = decoder.decode(words.load(fromByteOffset: p &* size, as: W.self), position: &r)
                 y[r] += table[code] * a
                 p &+= 1
             }

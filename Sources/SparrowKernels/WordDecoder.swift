@@ -3,12 +3,14 @@
 /// gap + 1) and its code.
 ///
 /// Where the lanes have room, the positions of a whole load come from one multiply (a SWAR prefix
-/// sum): with ones = 0x0101…01, ((gaps + ones) · ones) holds in byte u the sum of bytes 0…u, so no
-/// word waits on the one before it. That needs every lane's sum to fit in its byte — at most
-/// 8 · 16 = 128 for byte words with gaps of up to 4 bits (EIE's format) — and it is used for byte
-/// words only: on `bench-layers` (one thread, warm) it took Alex-6 from 1580 to 1300 µs and NT-We
-/// from 205 to 180 µs, but 16-bit words (VGG-7) went from 251 to 315 µs, so they keep the
-/// word-by-word path.
+/// sum): with ones = 0x0101…01, ((gaps + ones) · ones) holds in lane u the sum of lanes 0…u, so no
+/// word waits on the one before it. That needs every lane's sum to fit in its lane: at most
+/// 8 · 2^gapBits ≤ 255 for byte words (gaps of up to 4 bits, EIE's format) and 4 · 2^gapBits ≤ 65535
+/// for 16-bit words (gaps of up to 13 bits; 12 with a 4-bit code). On `bench-layers` (one thread,
+/// warm) it took Alex-6 from 1580 to 1300 µs and NT-We from 205 to 180 µs; for 16-bit words, timed
+/// as the best of 400 back-to-back calls, it is 2–3 % faster than word by word on VGG-6/7 in the
+/// scaled-table loop and carries the AVX2 lookup loop (VGG-6 571 → 420 µs, VGG-7 161 → 130 µs on one
+/// thread). (An earlier median-based run had it slower for 16-bit words; that machine was noisy.)
 struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
     let codeBits: UInt64
     let codeMask: UInt64
@@ -25,7 +27,7 @@ struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
         self.codeBits = UInt64(codeBits)
         codeMask = (1 &<< UInt64(codeBits)) &- 1
         gapMask = Self.ones &* ((1 &<< UInt64(gapBits)) &- 1)
-        prefixSumsFit = W.bitWidth == 8 && gapBits <= 4
+        prefixSumsFit = W.bitWidth == 8 ? gapBits <= 4 : gapBits <= 13
     }
 
     /// Calls body(position, code) for the words of one load in order; `position` continues from the

@@ -30,6 +30,9 @@ struct BenchLayersCommand: ParsableCommand {
     @Flag(help: "Let the sparse engine's helper threads park before each timed call (a request reaching an idle server) instead of keeping them awake as between the layers of one inference.")
     var idleHelpers = false
 
+    @Flag(help: "Time only the sparse engine: best and median of 400 calls back to back (warm) and of 100 calls each after the cache sweep (cold). Stable enough to compare kernels on a noisy machine.")
+    var engineOnly = false
+
     @Option(help: "Sparse kernel set (default: the widest this CPU runs).")
     var kernels: SparseKernelSet?
 
@@ -56,6 +59,7 @@ struct BenchLayersCommand: ParsableCommand {
             return SparseBenchmark.eieLayers.filter { wanted.contains($0.name.lowercased()) }
         } ?? SparseBenchmark.eieLayers
         let threads = threads ?? SparseLinearLayer.defaultThreads
+        if engineOnly { return try runEngineOnly(selected, threads: threads) }
         let bandwidth = SparseBenchmark.measureReadBandwidth(threads: threads)
         if !json {
             print(String(cFormat: "streaming read bandwidth: %.1f GB/s (%ld threads); sparse threads: %ld; kernels: ",
@@ -71,11 +75,31 @@ struct BenchLayersCommand: ParsableCommand {
                                               kernels: kernels ?? .detected) { r in
             if !json { print(Self.row(r)) }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        if json { try Self.printJSON(results) }
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    func runEngineOnly(_ selected: [SparseBenchmark.Layer], threads: Int) throws {
+        if !json {
+            print("sparse engine alone; threads: \(threads); kernels: " + (kernels ?? .detected).rawValue)
+            print([Self.pad("layer", 8), Self.lpad("batch", 5), Self.lpad("warm best", 10), Self.lpad("warm med", 10),
+                   Self.lpad("cold best", 10), Self.lpad("cold q1", 10), Self.lpad("cold med", 10)].joined(separator: " ")
+                  + "   (µs)")
         }
+        let results = try SparseBenchmark.timeEngine(layers: selected, batches: parsedBatches ?? [1, 64], threads: threads,
+                                                     kernels: kernels ?? .detected) { r in
+            if !json {
+                print([Self.pad(r.layer, 8), Self.lpad("\(r.batch)", 5), Self.f(r.warmBestMicros, 10),
+                       Self.f(r.warmMedianMicros, 10), Self.f(r.coldBestMicros, 10), Self.f(r.coldQuartileMicros, 10),
+                       Self.f(r.coldMedianMicros, 10)].joined(separator: " "))
+            }
+        }
+        if json { try Self.printJSON(results) }
     }
 
     static let header = [pad("layer", 8), pad("in×out", 11), lpad("W%", 5), lpad("act%", 5), lpad("batch", 5),

@@ -261,20 +261,38 @@ extension SparseLinearLayerTests {
         for _ in 0..<200 { #expect(run(layer, x, batch: 1) == first) }
     }
 
-    /// The scattered path (a third of the inputs non-zero, 4-bit codes in byte words: the AVX2 set's
-    /// lookup loop) splits the active columns into shrinking chunks; its outputs too must match the
-    /// dense loop and repeat bit for bit whichever worker ran which chunk.
-    @Test(arguments: SparseKernelSet.supported)
-    func scatteredBatchOneIsDeterministicAndExact(kernels: SparseKernelSet) throws {
-        let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 900, density: 0.09,
+    /// The scattered path (a third of the inputs non-zero, 4-bit codes: the AVX2 set's lookup loop,
+    /// over byte words at 9 % weights and 16-bit words at 3 %) splits the active columns into
+    /// shrinking chunks; its outputs too must match the dense loop and repeat bit for bit whichever
+    /// worker ran which chunk.
+    @Test(arguments: SparseKernelSet.supported, [(0.09, 1), (0.03, 2)])
+    func scatteredBatchOneIsDeterministicAndExact(kernels: SparseKernelSet, format: (density: Double, wordBytes: Int)) throws {
+        let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 900, density: format.density,
                                         codebook: SparseMatrix.sharedWeights(bits: 4), seed: 79)
         let x = activations(count: 900, density: 0.35, seed: 80)
         for threads in 2...4 {
             let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
-            #expect(layer.wordBytes == 1 && layer.codeBits == 4)
+            #expect(layer.wordBytes == format.wordBytes && layer.codeBits == 4)
             let first = run(layer, x, batch: 1)
-            expectClose(first, denseReference(m, x, batch: 1), "threads \(threads) \(kernels)")
+            expectClose(first, denseReference(m, x, batch: 1), "threads \(threads) \(kernels) \(format)")
             for _ in 0..<100 { #expect(run(layer, x, batch: 1) == first) }
+        }
+    }
+
+    /// 16-bit words with 14-bit gaps (a 2-bit code): four gaps of 16383 rows in one 64-bit load would
+    /// overflow a 16-bit prefix-sum lane, so such words must be decoded one by one.
+    @Test(arguments: SparseKernelSet.supported)
+    func sixteenBitGapsAtTheirLimitDecodeExactly(kernels: SparseKernelSet) throws {
+        let rows = [16383, 32767, 49151, 65535]
+        var entries = rows.map { SparseMatrix.Entry(row: $0, column: 0, code: 1) }
+        for c in 1..<8 { entries += (0..<3).map { SparseMatrix.Entry(row: 7 * c + $0, column: c, code: 2) } }
+        let m = try SparseMatrix(outFeatures: 65536, inFeatures: 8, codebook: [0, 0.5, -0.25], entries: entries)
+        let layer = try SparseLinearLayer(m, threads: 1, kernels: kernels)
+        #expect(layer.wordBytes == 2 && layer.gapBits == 14)
+        // Only column 0 active: its words are scattered (CSC); all active: rows gathered (CSR).
+        for x in [[Float](repeating: 0, count: 8).enumerated().map { $0.offset == 0 ? 2 : 0 },
+                  [Float](repeating: 1, count: 8)] {
+            expectClose(run(layer, x, batch: 1), denseReference(m, x, batch: 1), "\(kernels) \(x)")
         }
     }
 }

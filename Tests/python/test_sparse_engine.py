@@ -82,6 +82,16 @@ def test_bench_layers_helper_modes():
         assert len(rows) == 1 and rows[0]["max_relative_error"] < 1e-4
 
 
+def test_bench_layers_engine_only():
+    rows = json.loads(sparrow("bench-layers", "--engine-only", "--json", "--layers", "NT-LSTM", "--batches", "1,2"))
+    assert [(r["layer"], r["batch"]) for r in rows] == [("NT-LSTM", 1), ("NT-LSTM", 2)]
+    for r in rows:
+        assert 0 < r["warm_best_us"] <= r["warm_median_us"]
+        assert 0 < r["cold_best_us"] <= r["cold_q1_us"] <= r["cold_median_us"]
+    text = sparrow("bench-layers", "--engine-only", "--layers", "NT-LSTM", "--batches", "1")
+    assert "warm best" in text and "NT-LSTM" in text
+
+
 def test_bench_layers_kernel_sets():
     # The baseline kernels run everywhere and must agree with dense BLAS like the default set does.
     out = sparrow("bench-layers", "--json", "--layers", "NT-We", "--batches", "1,17", "--repeats", "1",

@@ -1,0 +1,59 @@
+import Dispatch
+
+extension SparseBenchmark {
+    /// The sparse engine alone on one layer, for work on its kernels: with no dense call in between,
+    /// back-to-back calls run warm, and best-of figures are stable to a few per cent on a machine
+    /// whose medians move by tens of per cent from minute to minute.
+    public struct EngineTiming: Sendable, Codable {
+        public let layer: String
+        public let batch: Int
+        /// `warmCalls` calls back to back.
+        public let warmBestMicros: Double
+        public let warmMedianMicros: Double
+        /// `coldCalls` calls, each after the cache sweep on the engine's workers (as in `run`).
+        public let coldBestMicros: Double
+        public let coldQuartileMicros: Double
+        public let coldMedianMicros: Double
+
+        enum CodingKeys: String, CodingKey {
+            case layer, batch
+            case warmBestMicros = "warm_best_us", warmMedianMicros = "warm_median_us"
+            case coldBestMicros = "cold_best_us", coldQuartileMicros = "cold_q1_us", coldMedianMicros = "cold_median_us"
+        }
+    }
+
+    public static func timeEngine(layers: [Layer] = eieLayers, batches: [Int] = [1, 64],
+                                  threads: Int = SparseLinearLayer.defaultThreads, kernels: SparseKernelSet = .detected,
+                                  warmCalls: Int = 400, coldCalls: Int = 100,
+                                  progress: (EngineTiming) -> Void = { _ in }) throws -> [EngineTiming] {
+        var results: [EngineTiming] = []
+        for (index, spec) in layers.enumerated() {
+            let sparse = try SparseLinearLayer(try randomMatrix(spec, index: index), threads: threads, kernels: kernels)
+            for batch in batches {
+                let x = randomActivations(spec, batch: batch, seed: UInt64(index * 1000 + batch))
+                var y = [Float](repeating: 0, count: batch * spec.outFeatures)
+                var warm: [Double] = [], cold: [Double] = []
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        let (input, output) = (xp.baseAddress!, yp.baseAddress!)
+                        let call = { sparse.apply(input, batch: batch, into: output) }
+                        call()
+                        for _ in 0..<max(1, warmCalls) { warm.append(time(call)) }
+                        for _ in 0..<max(1, coldCalls) {
+                            precedeSparse(coldCaches: true, workers: sparse.threads)
+                            cold.append(time(call))
+                        }
+                    }
+                }
+                warm.sort()
+                cold.sort()
+                let r = EngineTiming(layer: spec.name, batch: batch, warmBestMicros: warm[0], warmMedianMicros: median(warm),
+                                     coldBestMicros: cold[0], coldQuartileMicros: cold[cold.count / 4],
+                                     coldMedianMicros: median(cold))
+                progress(r)
+                results.append(r)
+            }
+        }
+        return results
+    }
+}
