@@ -27,10 +27,10 @@ extension SparseBenchmark {
                                   warmCalls: Int = 400, coldCalls: Int = 100,
                                   progress: (EngineTiming) -> Void = { _ in }) throws -> [EngineTiming] {
         var results: [EngineTiming] = []
-        for (index, spec) in layers.enumerated() {
-            let sparse = try SparseLinearLayer(try randomMatrix(spec, index: index), threads: threads, kernels: kernels)
+        for spec in layers {
+            let sparse = try SparseLinearLayer(try randomMatrix(spec), threads: threads, kernels: kernels)
             for batch in batches {
-                let x = randomActivations(spec, batch: batch, seed: UInt64(index * 1000 + batch))
+                let x = randomActivations(spec, batch: batch, seed: activationSeed(spec, batch: batch))
                 var y = [Float](repeating: 0, count: batch * spec.outFeatures)
                 var warm: [Double] = [], cold: [Double] = []
                 x.withUnsafeBufferPointer { xp in

@@ -87,15 +87,15 @@ public enum SparseBenchmark {
                            coldCaches: Bool = true, idleHelpers: Bool = false, kernels: SparseKernelSet = .detected,
                            progress: (Result) -> Void = { _ in }) throws -> [Result] {
         var results: [Result] = []
-        for (index, spec) in layers.enumerated() {
-            let matrix = try randomMatrix(spec, index: index)
+        for spec in layers {
+            let matrix = try randomMatrix(spec)
             let sparse = try SparseLinearLayer(matrix, threads: threads, kernels: kernels)
             let dense = denseCopy(matrix)
             defer { dense.deallocate() }
             for batch in batches {
                 let r = measure(spec, batch: batch, dense: dense, sparse: sparse, repeats: repeats,
                                 bandwidth: bandwidth, coldCaches: coldCaches, idleHelpers: idleHelpers,
-                                seed: UInt64(index * 1000 + batch))
+                                seed: activationSeed(spec, batch: batch))
                 progress(r)
                 results.append(r)
             }
@@ -103,11 +103,16 @@ public enum SparseBenchmark {
         return results
     }
 
-    /// The layer's random weights: 4-bit shared weights at its weight density.
-    static func randomMatrix(_ spec: Layer, index: Int) throws -> SparseMatrix {
+    /// The layer's random weights: 4-bit shared weights at its weight density. Seeds follow the
+    /// layer's row in Table III, so a layer gets the same weights and inputs whichever were selected.
+    static func randomMatrix(_ spec: Layer) throws -> SparseMatrix {
         try SparseMatrix.random(outFeatures: spec.outFeatures, inFeatures: spec.inFeatures, density: spec.weightDensity,
-                                codebook: SparseMatrix.sharedWeights(bits: 4), seed: 0xE1E_0000 + UInt64(index))
+                                codebook: SparseMatrix.sharedWeights(bits: 4), seed: 0xE1E_0000 + UInt64(tableRow(spec)))
     }
+
+    static func activationSeed(_ spec: Layer, batch: Int) -> UInt64 { UInt64(tableRow(spec) * 1000 + batch) }
+
+    static func tableRow(_ spec: Layer) -> Int { eieLayers.firstIndex { $0.name == spec.name } ?? eieLayers.count }
 
     /// ReLU outputs: non-negative, zero with probability 1 − the layer's activation density.
     static func randomActivations(_ spec: Layer, batch: Int, seed: UInt64) -> [Float] {

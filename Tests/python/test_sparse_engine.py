@@ -69,6 +69,9 @@ def test_bench_layers_json_shape():
     for r in rows:
         assert r["dense_us"] > 0 and r["sparse_us"] > 0 and r["floor_us"] > 0
         assert r["max_relative_error"] < 1e-4
+    # A layer's random weights do not depend on which other layers were selected.
+    pair = json.loads(sparrow("bench-layers", "--json", "--layers", "NT-We,NT-LSTM", "--batches", "1", "--repeats", "1"))
+    assert [r["compressed_bytes"] for r in pair if r["layer"] == "NT-LSTM"] == [rows[0]["compressed_bytes"]]
 
 
 def test_bench_layers_helper_modes():
