@@ -68,6 +68,7 @@ def test_bench_layers_json_shape():
     assert [(r["layer"], r["batch"]) for r in rows] == [("NT-LSTM", 1), ("NT-LSTM", 3)]
     for r in rows:
         assert r["dense_us"] > 0 and r["sparse_us"] > 0 and r["floor_us"] > 0
+        assert 0 < r["dense_best_us"] <= r["dense_us"] and 0 < r["sparse_best_us"] <= r["sparse_us"]
         assert r["max_relative_error"] < 1e-4
     # A layer's random weights do not depend on which other layers were selected.
     pair = json.loads(sparrow("bench-layers", "--json", "--layers", "NT-We,NT-LSTM", "--batches", "1", "--repeats", "1"))
