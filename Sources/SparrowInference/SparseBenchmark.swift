@@ -68,6 +68,11 @@ public enum SparseBenchmark {
         public let fillerFraction: Double
         /// compressedBytes / measured streaming bandwidth.
         public let floorMicros: Double
+        /// The median over rounds of sparse time / that round's floor, where the bandwidth is timed
+        /// on a second cache sweep right before the sparse call: bandwidth and sparse time see the
+        /// same state of the machine, as dense and sparse do in `speedup`. Nil where no sweep runs
+        /// on the engine's workers (warm caches, parked helpers).
+        public let perSameRoundFloor: Double?
         public let paperDenseMicros: Double?
         public let paperSparseMicros: Double?
         /// Largest |sparse − dense| / max|dense| seen, a sanity check that both compute the same.
@@ -80,7 +85,7 @@ public enum SparseBenchmark {
             case denseMicros = "dense_us", sparseMicros = "sparse_us", speedup
             case denseBestMicros = "dense_best_us", sparseBestMicros = "sparse_best_us"
             case compressedBytes = "compressed_bytes", fillerFraction = "filler_fraction"
-            case floorMicros = "floor_us"
+            case floorMicros = "floor_us", perSameRoundFloor = "per_floor_same_round"
             case paperDenseMicros = "paper_dense_us", paperSparseMicros = "paper_sparse_us"
             case maxRelativeError = "max_relative_error"
         }
@@ -145,6 +150,7 @@ public enum SparseBenchmark {
         var denseTimes: [Double] = []
         var sparseTimes: [Double] = []
         var ratios: [Double] = []
+        var sameRoundFloorRatios: [Double] = []
         var worst = 0.0
         x.withUnsafeBufferPointer { xp in
             let xb = xp.baseAddress!
@@ -156,7 +162,11 @@ public enum SparseBenchmark {
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
                         usleep(blasSpinMicros)
                         precedeSparse(coldCaches: coldCaches, workers: idleHelpers ? 1 : sparse.threads)
+                        let roundBandwidth = coldCaches && !idleHelpers ? sweepBandwidth(workers: sparse.threads) : .nan
                         let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
+                        if round > 0 && !roundBandwidth.isNaN {
+                            sameRoundFloorRatios.append(ts / (Double(sparse.packedBytes) / roundBandwidth * 1e6))
+                        }
                         guard round > 0 else { continue }
                         denseTimes.append(td)
                         sparseTimes.append(ts)
@@ -175,6 +185,7 @@ public enum SparseBenchmark {
                       compressedBytes: sparse.packedBytes,
                       fillerFraction: Double(sparse.fillerCount) / Double(max(1, sparse.storedWordCount)),
                       floorMicros: Double(sparse.packedBytes) / bandwidth * 1e6,
+                      perSameRoundFloor: sameRoundFloorRatios.isEmpty ? nil : median(sameRoundFloorRatios),
                       paperDenseMicros: batch == 1 ? spec.paperDenseMicros : nil,
                       paperSparseMicros: batch == 1 ? spec.paperSparseMicros : nil,
                       maxRelativeError: worst)
@@ -204,18 +215,20 @@ public enum SparseBenchmark {
         return 2_000 + UInt32(1 << max(4, n)) / 1_000  // 2^n cycles at ≥ 1 GHz, plus 2 ms
     }
 
-    /// A 64 MiB buffer, read through before each timed call so neither contender starts warm.
+    /// Two 64 MiB halves: the first is read through before each timed call so neither contender
+    /// starts warm; the second is what `sweepBandwidth` times. Reading a half right after itself
+    /// would find part of it still in the 32 MiB L3 and overstate the bandwidth.
     nonisolated(unsafe) static let sweep: UnsafeMutablePointer<Float> = {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: 16 << 20)
-        p.initialize(repeating: 1, count: 16 << 20)
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: 32 << 20)
+        p.initialize(repeating: 1, count: 32 << 20)
         return p
     }()
 
     static func evictCaches() { sweepSlice(0, of: 1) }
 
-    /// Reads slice `index` of `count` of the sweep buffer.
-    static func sweepSlice(_ index: Int, of count: Int) {
-        let p = UnsafeMutableRawPointer(sweep)
+    /// Reads slice `index` of `count` of the sweep buffer's first half (the second with `timed`).
+    static func sweepSlice(_ index: Int, of count: Int, timedHalf: Bool = false) {
+        let p = UnsafeMutableRawPointer(sweep) + (timedHalf ? 64 << 20 : 0)
         let bytes = (64 << 20) / count
         var acc = SIMD16<Float>()
         for o in stride(from: index * bytes, to: (index + 1) * bytes, by: 64) {
@@ -243,6 +256,15 @@ public enum SparseBenchmark {
                 while DispatchTime.now().uptimeNanoseconds < until {}
             }
         }
+    }
+
+    /// Bytes per second of a sweep of the buffer's other half on `workers` workers, timed: the
+    /// round's own bandwidth, from memory (the first half's sweep has just evicted it).
+    static func sweepBandwidth(workers: Int) -> Double {
+        let seconds = time {
+            WorkRun.run(count: 64, helpers: workers - 1) { slice, _ in sweepSlice(slice, of: 64, timedHalf: true) }
+        } / 1e6
+        return Double(64 << 20) / seconds
     }
 
     /// Microseconds the closure takes.

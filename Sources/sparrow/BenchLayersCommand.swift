@@ -68,7 +68,8 @@ struct BenchLayersCommand: ParsableCommand {
                   + (idleHelpers ? "; helpers parked" : "; helpers awake")
                   + "; OpenBLAS spin 2^" + (getenv(SparseBenchmark.blasSpinVariable).map { String(cString: $0) } ?? "28") + " cycles")
             print("sizes are in×out as in EIE Table III; W is out×in; 4-bit shared weights; paper = Table IV CPU (i7-5930K, MKL, batch 1)")
-            print("medians of the rounds; best = the fastest round of each contender (best× = dense best / sparse best)")
+            print("medians of the rounds; best = the fastest round of each contender (best× = dense best / sparse best); "
+                  + "/fl rnd = median of sparse / floor with each round's bandwidth, timed right before its sparse call")
             print(Self.header)
         }
         let results = try SparseBenchmark.run(layers: selected, batches: parsedBatches ?? [1, 64], repeats: repeats,
@@ -105,7 +106,7 @@ struct BenchLayersCommand: ParsableCommand {
 
     static let header = [pad("layer", 8), pad("in×out", 11), lpad("W%", 5), lpad("act%", 5), lpad("batch", 5),
                          lpad("dense µs", 10), lpad("sparse µs", 10), lpad("speedup", 7), lpad("floor µs", 9),
-                         lpad("/floor", 7), lpad("best sps", 9), lpad("best×", 7), lpad("best/fl", 7),
+                         lpad("/floor", 7), lpad("/fl rnd", 7), lpad("best sps", 9), lpad("best×", 7), lpad("best/fl", 7),
                          lpad("paper dns", 10), lpad("paper sps", 10), lpad("paper×", 7)]
         .joined(separator: " ")
 
@@ -114,7 +115,7 @@ struct BenchLayersCommand: ParsableCommand {
         return [pad(r.layer, 8), pad("\(r.inFeatures)×\(r.outFeatures)", 11), f(r.weightDensity * 100, 5),
                 f(r.activationDensity * 100, 5), lpad("\(r.batch)", 5), f(r.denseMicros, 10), f(r.sparseMicros, 10),
                 f(r.speedup, 7, 2), f(r.floorMicros, 9), f(r.sparseMicros / r.floorMicros, 7, 2),
-                f(r.sparseBestMicros, 9), f(r.denseBestMicros / r.sparseBestMicros, 7, 2),
+                r.perSameRoundFloor.map { f($0, 7, 2) } ?? lpad("-", 7), f(r.sparseBestMicros, 9), f(r.denseBestMicros / r.sparseBestMicros, 7, 2),
                 f(r.sparseBestMicros / r.floorMicros, 7, 2),
                 paper.map { f($0.0, 10) } ?? lpad("-", 10), paper.map { f($0.1, 10) } ?? lpad("-", 10),
                 paper.map { f($0.0 / $0.1, 7, 2) } ?? lpad("-", 7)].joined(separator: " ")

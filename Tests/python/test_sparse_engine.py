@@ -69,6 +69,8 @@ def test_bench_layers_json_shape():
     for r in rows:
         assert r["dense_us"] > 0 and r["sparse_us"] > 0 and r["floor_us"] > 0
         assert 0 < r["dense_best_us"] <= r["dense_us"] and 0 < r["sparse_best_us"] <= r["sparse_us"]
+        # Cold caches with helpers awake: each round also times its own bandwidth.
+        assert r["per_floor_same_round"] > 0
         assert r["max_relative_error"] < 1e-4
     # A layer's random weights do not depend on which other layers were selected.
     pair = json.loads(sparrow("bench-layers", "--json", "--layers", "NT-We,NT-LSTM", "--batches", "1", "--repeats", "1"))
@@ -84,6 +86,8 @@ def test_bench_layers_helper_modes():
         rows = json.loads(sparrow("bench-layers", "--json", "--layers", "Alex-8", "--batches", "1",
                                   "--repeats", "1", *flags))
         assert len(rows) == 1 and rows[0]["max_relative_error"] < 1e-4
+        # No sweep on the engine's workers in these modes, so no same-round floor (the key is left out).
+        assert rows[0].get("per_floor_same_round") is None
 
 
 def test_bench_layers_engine_only():
