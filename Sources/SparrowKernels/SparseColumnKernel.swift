@@ -99,25 +99,27 @@ public enum SparseColumnKernel {
             let end = Int(start[j &+ 1])
             var r = -1
             decoder.withSummed { summed in
+                if size == 1 {
+                    // Byte words two loads per pass: two lookups and prefix sums in flight at once
+                    // (Alex-6 one thread, warm, 664 → 643 µs).
+                    while p &+ 16 <= end {
+                        let first = words.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                        let second = words.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)
+                        let firstWeights = lookUp(first, 0, W.self, codeLanes: codeLanes, low: low, high: high)
+                        let secondWeights = lookUp(second, 0, W.self, codeLanes: codeLanes, low: low, high: high)
+                        scatter(first, firstWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
+                        scatter(second, secondWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
+                        p &+= 16
+                    }
+                }
                 // Eight words per lookup: one 64-bit load of bytes, or two of 16-bit words.
                 while p &+ 8 <= end {
                     let first = words.loadUnaligned(fromByteOffset: p &* size, as: UInt64.self)
                     let second = size == 1 ? 0 : words.loadUnaligned(fromByteOffset: p &* size &+ 8, as: UInt64.self)
-                    let codes: SIMD8<Int32> = size == 1
-                        ? SIMD8(truncatingIfNeeded: unsafeBitCast(first & codeLanes, to: SIMD8<UInt8>.self))
-                        : SIMD8(truncatingIfNeeded: unsafeBitCast(SIMD2(first, second) & SIMD2(repeating: codeLanes),
-                                                                  to: SIMD8<UInt16>.self))
-                    let weights = sparrow_lookup16_avx2(low, high, codes)
-                    var lane = 0
-                    decoder.forEachWord(of: first, summed: summed, position: &r) { row, _ in
-                        y[row] += weights[lane]
-                        lane &+= 1
-                    }
+                    let weights = lookUp(first, second, W.self, codeLanes: codeLanes, low: low, high: high)
+                    scatter(first, weights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
                     if size > 1 {
-                        decoder.forEachWord(of: second, summed: summed, position: &r) { row, _ in
-                            y[row] += weights[lane]
-                            lane &+= 1
-                        }
+                        scatter(second, weights, from: 4, decoder: decoder, summed: summed, position: &r, into: y)
                     }
                     p &+= 8
                 }
@@ -127,6 +129,32 @@ public enum SparseColumnKernel {
                 y[r] += table[code] * a
                 p &+= 1
             }
+        }
+    }
+
+    /// The scaled weights of eight words: the codes of one load of bytes (`second` unused) or of two
+    /// loads of 16-bit words, looked up in the two vectors of scaled codebook entries.
+    @inline(__always)
+    static func lookUp<W: FixedWidthInteger & UnsignedInteger>(
+        _ first: UInt64, _ second: UInt64, _: W.Type, codeLanes: UInt64, low: SIMD8<Float>, high: SIMD8<Float>
+    ) -> SIMD8<Float> {
+        let codes: SIMD8<Int32> = W.bitWidth == 8
+            ? SIMD8(truncatingIfNeeded: unsafeBitCast(first & codeLanes, to: SIMD8<UInt8>.self))
+            : SIMD8(truncatingIfNeeded: unsafeBitCast(SIMD2(first, second) & SIMD2(repeating: codeLanes),
+                                                      to: SIMD8<UInt16>.self))
+        return sparrow_lookup16_avx2(low, high, codes)
+    }
+
+    /// y[row] += weights[firstLane + i] for the i-th word of one load.
+    @inline(__always)
+    static func scatter<W: FixedWidthInteger & UnsignedInteger>(
+        _ packed: UInt64, _ weights: SIMD8<Float>, from firstLane: Int, decoder: WordDecoder<W>, summed: Bool,
+        position: inout Int, into y: UnsafeMutablePointer<Float>
+    ) {
+        var lane = firstLane
+        decoder.forEachWord(of: packed, summed: summed, position: &position) { row, _ in
+            y[row] += weights[lane]
+            lane &+= 1
         }
     }
     #endif
