@@ -22,15 +22,12 @@ extension SparseLinearLayer {
         defer { xT.deallocate() }
         Self.transpose(x, batch: batch, features: n, lanes: lanes, into: xT)
         let (inputs, outputs) = (UncheckedSendable(UnsafePointer(xT)), UncheckedSendable(y))
-        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulate
-                                      : SparrowKernels.SparseRowKernel.accumulate
         forEachRowChunk(work: batchedWork(batch: batch), threads: threads) { rows in
             let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows.count * lanes))
             defer { sums.deallocate() }
             for k in 0..<tiles {
-                kernel(self.rowMajor.wordBytes, UnsafeRawPointer(self.rowMajor.words), UnsafePointer(self.rowMajor.start),
-                       self.codeBits, UnsafePointer(self.table), lanes, inputs.value + k * n * lanes, lanes, rows,
-                       sums - rows.lowerBound * lanes, lanes, lanes)
+                self.accumulateRowMajor(lanes: lanes, xT: inputs.value + k * n * lanes, columnStride: lanes, rows: rows,
+                                        into: sums - rows.lowerBound * lanes, rowStride: lanes, count: lanes)
                 for b in 0..<min(lanes, batch - k * lanes) {
                     let yb = outputs.value + (k * lanes + b) * m
                     for o in rows { yb[o] = sums[(o - rows.lowerBound) * lanes + b] }
@@ -76,17 +73,23 @@ extension SparseLinearLayer {
         }
         let (inputs, outputs) = (UncheckedSendable(xT), UncheckedSendable(yT))
         let paddedTile = UncheckedSendable(UnsafePointer(padded))
-        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulate
-                                      : SparrowKernels.SparseRowKernel.accumulate
         forEachRowChunk(work: batchedWork(batch: batch), threads: threads) { rows in
             for k in 0..<tiles {
                 let samples = k == tiles - 1 ? tail : lanes
                 let (base, columnStride) = samples == lanes ? (inputs.value + k * lanes, batch) : (paddedTile.value, lanes)
-                kernel(self.rowMajor.wordBytes, UnsafeRawPointer(self.rowMajor.words), UnsafePointer(self.rowMajor.start),
-                       self.codeBits, UnsafePointer(self.table), lanes, base, columnStride, rows,
-                       outputs.value + k * lanes, batch, samples)
+                self.accumulateRowMajor(lanes: lanes, xT: base, columnStride: columnStride, rows: rows,
+                                        into: outputs.value + k * lanes, rowStride: batch, count: samples)
             }
         }
+    }
+
+    /// SparseRowKernel.accumulate of the layer's kernel set over its row-major words.
+    func accumulateRowMajor(lanes: Int, xT: UnsafePointer<Float>, columnStride: Int, rows: Range<Int>,
+                            into out: UnsafeMutablePointer<Float>, rowStride: Int, count: Int) {
+        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseRowKernel.accumulate
+                                      : SparrowKernels.SparseRowKernel.accumulate
+        kernel(rowMajor.wordBytes, rowMajor.words, rowMajor.start, codeBits, table, lanes, xT, columnStride, rows,
+               out, rowStride, count)
     }
 
     /// Transpose of x (batch × features, row-major) into per-tile column-major tiles, zero-padded

@@ -34,7 +34,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
     /// Work below which one apply stays on the calling thread: stored words visited at batch 1, stored
     /// words × 16-sample groups in batched applies (see batchedWork).
     public let minimumParallelWork: Int
-    /// The compiled kernel set the batched path runs.
+    /// The compiled copy of the inner loops (SparrowKernels or SparrowKernelsAVX2) every apply runs.
     public let kernels: SparseKernelSet
 
     /// Shared-weight table indexed by the code field; `1 << codeBits` floats, unused slots are 0.
