@@ -25,26 +25,32 @@ extension SparseLinearLayer {
         let codeBits = max(1, Int.bitWidth - (tableValues.count - 1).leadingZeroBitCount)
         guard codeBits <= 15 else { throw .codebookTooLarge(count: matrix.codebook.count) }
 
-        let buckets = try Self.bucket(matrix, byRow: false)
-        let format = Self.chooseFormat(buckets: buckets, codeBits: codeBits)
-        let packed = try Self.pack(buckets, codeBits: codeBits, gapBits: format.gapBits,
-                                   wordBytes: format.wordBytes, fillerCode: fillerCode)
-        let rowBuckets = try Self.bucket(matrix, byRow: true)
-        let rowFormat = Self.chooseFormat(buckets: rowBuckets, codeBits: codeBits)
-        let rowPacked = try Self.pack(rowBuckets, codeBits: codeBits, gapBits: rowFormat.gapBits,
-                                      wordBytes: rowFormat.wordBytes, fillerCode: fillerCode)
-        let rowMajor = RowMajorWords(start: rowPacked.start, words: rowPacked.words, wordBytes: rowFormat.wordBytes,
-                                     gapBits: rowFormat.gapBits, fillerCount: rowPacked.fillers)
+        let (columnMajor, nonZeroCount) = try Self.packWords(matrix, byRow: false, codeBits: codeBits,
+                                                             fillerCode: fillerCode)
+        let (rowMajor, _) = try Self.packWords(matrix, byRow: true, codeBits: codeBits, fillerCode: fillerCode)
 
         // At least 16 entries, zero-padded: kernels load the table 16 floats at a time.
         let table = UnsafeMutablePointer<Float>.allocate(capacity: max(16, 1 << codeBits))
         table.initialize(repeating: 0, count: max(16, 1 << codeBits))
         for (i, v) in tableValues.enumerated() { table[i] = v }
         self.init(outFeatures: matrix.outFeatures, inFeatures: matrix.inFeatures, threads: threads,
-                  codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
-                  nonZeroCount: buckets.keys.count, fillerCount: packed.fillers,
+                  codeBits: codeBits, gapBits: columnMajor.gapBits, wordBytes: columnMajor.wordBytes,
+                  nonZeroCount: nonZeroCount, fillerCount: columnMajor.fillerCount,
                   minimumParallelWork: max(0, minimumParallelWork), kernels: kernels,
-                  table: table, start: packed.start, words: packed.words, rowMajor: rowMajor)
+                  table: table, start: columnMajor.start, words: columnMajor.words, rowMajor: rowMajor)
+    }
+
+    /// The non-zero weights grouped by column (or, `byRow`, by row), in the word width that suits
+    /// them (`chooseFormat`), with how many there are.
+    static func packWords(_ matrix: SparseMatrix, byRow: Bool, codeBits: Int, fillerCode: Int)
+        throws(SparseEngineError) -> (words: PackedWords, nonZeroCount: Int)
+    {
+        let buckets = try bucket(matrix, byRow: byRow)
+        let format = chooseFormat(buckets: buckets, codeBits: codeBits)
+        let packed = try pack(buckets, codeBits: codeBits, gapBits: format.gapBits, wordBytes: format.wordBytes,
+                              fillerCode: fillerCode)
+        return (PackedWords(start: packed.start, words: packed.words, wordBytes: format.wordBytes,
+                            gapBits: format.gapBits, fillerCount: packed.fillers), buckets.keys.count)
     }
 
     /// Non-zero entries grouped by column, each group sorted by row; or, `byRow`, grouped by row and

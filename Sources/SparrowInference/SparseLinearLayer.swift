@@ -44,7 +44,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
     let words: UnsafeMutableRawPointer
     /// The same weights stored row by row (CSR): batches, convolutions, and batch-1 inputs that are
     /// mostly non-zero run on it.
-    let rowMajor: RowMajorWords
+    let rowMajor: PackedWords
 
     /// Stored words including fillers.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
@@ -67,7 +67,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
     init(outFeatures: Int, inFeatures: Int, threads: Int, codeBits: Int, gapBits: Int, wordBytes: Int,
          nonZeroCount: Int, fillerCount: Int, minimumParallelWork: Int, kernels: SparseKernelSet,
          table: UnsafeMutablePointer<Float>, start: UnsafeMutablePointer<UInt32>, words: UnsafeMutableRawPointer,
-         rowMajor: RowMajorWords) {
+         rowMajor: PackedWords) {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         self.threads = threads
@@ -84,8 +84,9 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.rowMajor = rowMajor
     }
 
-    /// Row r's words are start[r] ..< start[r + 1]; a word's gap counts the zero columns skipped.
-    struct RowMajorWords {
+    /// Group g's words (a column, or a row of the row-major copy) are start[g] ..< start[g + 1]; a
+    /// word's gap counts the zero rows (columns) skipped since the previous stored one.
+    struct PackedWords {
         let start: UnsafeMutablePointer<UInt32>
         let words: UnsafeMutableRawPointer
         let wordBytes: Int
