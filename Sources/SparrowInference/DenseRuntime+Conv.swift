@@ -135,12 +135,14 @@ extension DenseRuntime {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * (g.kH + g.kW)) { bounds in
             let rowBounds = bounds.baseAddress!, columnBounds = bounds.baseAddress! + 2 * g.kH
             for ki in 0..<g.kH {
-                (rowBounds[2 * ki], rowBounds[2 * ki + 1]) =
-                    inBounds(offset: ki * g.dH - g.padTop, stride: g.sH, input: g.inH, output: g.outH)
+                let rows = PatchMatrix.insideOutputs(size: g.outH, extent: g.inH, stride: g.sH,
+                                                     shift: ki * g.dH - g.padTop)
+                (rowBounds[2 * ki], rowBounds[2 * ki + 1]) = (rows.lowerBound, rows.upperBound)
             }
             for kj in 0..<g.kW {
-                (columnBounds[2 * kj], columnBounds[2 * kj + 1]) =
-                    inBounds(offset: kj * g.dW - g.padLeft, stride: g.sW, input: g.inW, output: g.outW)
+                let columns = PatchMatrix.insideOutputs(size: g.outW, extent: g.inW, stride: g.sW,
+                                                        shift: kj * g.dW - g.padLeft)
+                (columnBounds[2 * kj], columnBounds[2 * kj + 1]) = (columns.lowerBound, columns.upperBound)
             }
             var dst = col
             for c in 0..<channels {
@@ -208,13 +210,6 @@ extension DenseRuntime {
             }
             plane += inPlane
         }
-    }
-
-    /// The output indices o in lo..<hi whose input index o·stride + offset lies inside [0, input).
-    static func inBounds(offset: Int, stride: Int, input: Int, output: Int) -> (lo: Int, hi: Int) {
-        let lo = offset >= 0 ? 0 : Swift.min(output, (-offset + stride - 1) / stride)
-        let hi = input - offset <= 0 ? 0 : Swift.min(output, (input - offset + stride - 1) / stride)
-        return (lo, Swift.max(lo, hi))
     }
 
     /// `rows` row copies of `count` floats between strided rows. Rows of 8 floats (LeNet-5's conv2) are

@@ -13,4 +13,12 @@ public enum PatchMatrix {
                                padBottom: pads.bottom, padRight: pads.right, outH: output.h, outW: output.w)
         DenseRuntime.im2col(x, channels: channels, geometry: g, into: col, rowStride: rowStride)
     }
+
+    /// The output positions o in 0..<size whose input coordinate o·stride + shift lies in 0..<extent:
+    /// a kernel tap's in-bounds outputs along one axis (empty, and within 0...size, when none is).
+    public static func insideOutputs(size: Int, extent: Int, stride: Int, shift: Int) -> Range<Int> {
+        let lo = shift >= 0 ? 0 : Swift.min(size, (-shift + stride - 1) / stride)
+        let hi = extent - shift <= 0 ? 0 : Swift.min(size, (extent - shift + stride - 1) / stride)
+        return lo..<Swift.max(lo, hi)
+    }
 }

@@ -4,21 +4,14 @@ import SparrowInference
 /// (channel, ki, kj) and columns (sample, oy, ox), so one GEMM W_g · columns convolves the batch.
 ///
 /// For a given kernel tap, the output columns whose input pixel lies inside the image form one
-/// range (`inside`), so both directions move runs of pixels (contiguous for stride 1) instead of
-/// testing every tap. `im2col` and `col2im` are adjoint and work on a range of samples; different
+/// range (`PatchMatrix.insideOutputs`), so both directions move runs of pixels (contiguous for
+/// stride 1) instead of testing every tap. `im2col` and `col2im` are adjoint and work on a range of samples; different
 /// samples touch disjoint parts of the buffers, so ranges can run on different threads.
 struct ConvLowering {
     let n: Int, c: Int, h: Int, w: Int
     let channelStart: Int, channels: Int
     let window: Window2D
     let oh: Int, ow: Int
-
-    /// Output positions o in 0..<size whose input coordinate o·stride + shift lies in 0..<extent.
-    static func inside(size: Int, extent: Int, stride: Int, shift: Int) -> Range<Int> {
-        let lo = max(0, ceilDiv(-shift, stride))
-        let hi = min(size, floorDiv(extent - 1 - shift, stride) + 1)
-        return lo < hi ? lo..<hi : lo..<lo
-    }
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
@@ -44,10 +37,10 @@ struct ConvLowering {
             for ch in 0..<channels {
                 let plane = dx + (s * c + channelStart + ch) * h * w
                 for ki in 0..<kh {
-                    let ys = ConvLowering.inside(size: oh, extent: h, stride: sh, shift: ki * dh - window.pads.t)
+                    let ys = PatchMatrix.insideOutputs(size: oh, extent: h, stride: sh, shift: ki * dh - window.pads.t)
                     for kj in 0..<kw {
                         let shiftX = kj * dw - window.pads.l
-                        let xs = ConvLowering.inside(size: ow, extent: w, stride: sw, shift: shiftX)
+                        let xs = PatchMatrix.insideOutputs(size: ow, extent: w, stride: sw, shift: shiftX)
                         if xs.isEmpty { continue }
                         let row = cols + ((ch * kh + ki) * kw + kj) * np + s * p
                         for oy in ys {
