@@ -162,9 +162,9 @@ public enum SparseBenchmark {
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
                         usleep(blasSpinMicros)
                         precedeSparse(coldCaches: coldCaches, workers: idleHelpers ? 1 : sparse.threads)
-                        let roundBandwidth = coldCaches && !idleHelpers ? sweepBandwidth(workers: sparse.threads) : .nan
+                        let roundBandwidth = coldCaches && !idleHelpers ? sweepBandwidth(workers: sparse.threads) : nil
                         let ts = time { sparse.apply(xb, batch: batch, into: ys.baseAddress!) }
-                        if round > 0 && !roundBandwidth.isNaN {
+                        if round > 0, let roundBandwidth {
                             sameRoundFloorRatios.append(ts / (Double(sparse.packedBytes) / roundBandwidth * 1e6))
                         }
                         guard round > 0 else { continue }
