@@ -246,6 +246,13 @@ struct SparseLinearLayerTests {
         #expect(throws: SparseEngineError.duplicateEntry(row: 4, column: 1)) { try SparseLinearLayer(dup, threads: 3) }
         let ok = try SparseMatrix(outFeatures: 1, inFeatures: 1, codebook: cb, entries: [])
         #expect(throws: SparseEngineError.invalidThreadCount(0)) { try SparseLinearLayer(ok, threads: 0) }
+        // A kernel set the CPU cannot run is refused (on this machine only if it lacks AVX2).
+        for kernels in SparseKernelSet.allCases where !kernels.isSupported {
+            #expect(throws: SparseEngineError.unsupportedKernels(kernels.rawValue)) {
+                try SparseLinearLayer(ok, kernels: kernels)
+            }
+        }
+        #expect(SparseEngineError.unsupportedKernels("avx2").description == "this CPU cannot run the avx2 kernels")
     }
 }
 
