@@ -5,6 +5,9 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 // __builtin_prefetch is a compiler builtin Swift cannot name. Unlike a load, a prefetch retires at
 // once, so a kernel can ask for many scattered lines ahead without stalling on any of them.
@@ -18,6 +21,28 @@ static inline void sparrow_cpu_relax(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+// Bit u set where x[u] != 0 (NaN included), for 64 floats: SSE2's compare and movemask, four at a
+// time, which Swift's SIMD types have no way to name.
+static inline unsigned long long sparrow_nonzero_bits64(const float *x) {
+    unsigned long long bits = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps();
+    for (int u = 0; u < 64; u += 4) {
+        bits |= (unsigned long long)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(x + u), zero)) << u;
+    }
+#else
+    for (int u = 0; u < 64; u++) bits |= (unsigned long long)(x[u] != 0) << u;
+#endif
+    return bits;
+}
+
+// x unchanged, but opaque to the optimiser: it cannot fold a chain of shifts back into shifts of
+// the original, which on x86 costs a register copy per extracted lane.
+static inline unsigned long long sparrow_opaque_u64(unsigned long long x) {
+    __asm__("" : "+r"(x));
+    return x;
 }
 
 // Whether this x86-64 CPU and the OS support AVX2 with FMA (Haswell and later, Zen and later): the
@@ -54,6 +79,22 @@ static inline sparrow_float8 sparrow_lookup16_avx2(sparrow_float8 low, sparrow_f
     sparrow_v8sf a = __builtin_ia32_permvarsf256((sparrow_v8sf)low, i);
     sparrow_v8sf b = __builtin_ia32_permvarsf256((sparrow_v8sf)high, i);
     return (sparrow_float8)__builtin_ia32_blendvps256(a, b, (sparrow_v8sf)(i << 28));
+}
+
+// The lookup for the eight byte or 16-bit words at `words` (unaligned) whose bits under `code_mask`
+// are the code. Widening here takes one VPMOVZX; Swift's SIMD conversion of 16-bit lanes, re-vectorised
+// by the optimiser, took a dozen shuffles and scalar inserts.
+typedef unsigned char sparrow_u8x8 __attribute__((vector_size(8), aligned(1)));
+typedef unsigned short sparrow_u16x8 __attribute__((vector_size(16), aligned(1)));
+static inline sparrow_float8 sparrow_lookup16_u8_avx2(sparrow_float8 low, sparrow_float8 high, const void *words,
+                                                      unsigned char code_mask) {
+    sparrow_u8x8 w = *(const sparrow_u8x8 *)words & code_mask;
+    return sparrow_lookup16_avx2(low, high, __builtin_convertvector(w, sparrow_int8));
+}
+static inline sparrow_float8 sparrow_lookup16_u16_avx2(sparrow_float8 low, sparrow_float8 high, const void *words,
+                                                       unsigned short code_mask) {
+    sparrow_u16x8 w = *(const sparrow_u16x8 *)words & code_mask;
+    return sparrow_lookup16_avx2(low, high, __builtin_convertvector(w, sparrow_int8));
 }
 #endif
 

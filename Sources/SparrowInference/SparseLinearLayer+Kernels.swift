@@ -1,3 +1,4 @@
+import CCPU
 import Dispatch
 import SparrowKernels
 import SparrowKernelsAVX2
@@ -31,19 +32,7 @@ extension SparseLinearLayer {
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { cumulative in
                     // Gather the non-zero activations with the running count of words to visit.
                     let (index, value, cumulative) = (index.baseAddress!, value.baseAddress!, cumulative.baseAddress!)
-                    var active = 0
-                    var total = 0
-                    cumulative[0] = 0
-                    // Branch-free: a third of ReLU outputs are non-zero at random, and a mispredicted
-                    // branch per activation costs more than the stores it saves.
-                    for i in 0..<n {
-                        let nonZero = x[i] != 0 ? 1 : 0
-                        index[active] = Int32(truncatingIfNeeded: i)
-                        value[active] = x[i]
-                        total &+= (Int(start[i &+ 1]) &- Int(start[i])) &* nonZero
-                        active &+= nonZero
-                        cumulative[active] = total
-                    }
+                    let (active, total) = gatherActive(x, index: index, value: value, cumulative: cumulative)
                     // Mostly non-zero inputs: reading every row (no zeros to skip, but no store per
                     // word either) costs less than scattering the active columns.
                     let rowWords = nonZeroCount &+ rowMajor.fillerCount
@@ -61,6 +50,41 @@ extension SparseLinearLayer {
                 }
             }
         }
+    }
+
+    /// Writes the non-zero activations' columns and values, and after the k-th the running count of
+    /// words in their columns (cumulative[0] = 0); returns how many there are and their words.
+    /// A mask of 64 activations at a time, then a walk over its set bits: three stores per non-zero
+    /// and no branch per activation to mispredict. The branch-free pass over every activation it
+    /// replaces made three stores per activation, and this CPU retires one store per cycle: on
+    /// Alex-6's 9216 inputs, 10.7 → 4.0 µs in a C model of both loops, and the one-thread warm best
+    /// of the whole call 612–628 → 605 µs.
+    func gatherActive(_ x: UnsafePointer<Float>, index: UnsafeMutablePointer<Int32>, value: UnsafeMutablePointer<Float>,
+                      cumulative: UnsafeMutablePointer<Int>) -> (active: Int, total: Int) {
+        var active = 0
+        var total = 0
+        cumulative[0] = 0
+        var base = 0
+        while base < inFeatures {
+            let count = min(64, inFeatures &- base)
+            var bits: UInt64 = 0
+            if count == 64 {
+                bits = sparrow_nonzero_bits64(x + base)
+            } else {
+                for u in 0..<count where x[base &+ u] != 0 { bits |= 1 &<< UInt64(u) }
+            }
+            while bits != 0 {
+                let i = base &+ bits.trailingZeroBitCount
+                bits &= bits &- 1
+                index[active] = Int32(truncatingIfNeeded: i)
+                value[active] = x[i]
+                total &+= Int(start[i &+ 1]) &- Int(start[i])
+                active &+= 1
+                cumulative[active] = total
+            }
+            base &+= 64
+        }
+        return (active, total)
     }
 
     /// A row-major word costs about this fraction of a column-major one at batch 1 (a gather and an

@@ -76,11 +76,12 @@ public enum SparseColumnKernel {
     }
 
     #if SPARROW_FMA
-    /// Byte words with codes of up to 4 bits: the 16 pre-multiplied weights stay in two vectors, and
-    /// one lookup (sparrow_lookup16_avx2) fetches the weights of a whole load of eight words instead
-    /// of a load from a scaled table per word. On Alex-7 at batch 1 it measured 1.36× faster on the
-    /// loop alone (warm, one thread) and 1.16× on `bench-layers`. Not for 16-bit words: with four
-    /// words per load the lookup measured no faster there (VGG-6/7 0.97–1.03×).
+    /// Codes of up to 4 bits: the 16 pre-multiplied weights stay in two vectors, and one lookup
+    /// (sparrow_lookup16_avx2) fetches the weights of eight words instead of a load from a scaled
+    /// table per word. On Alex-7 at batch 1 it measured 1.36× faster on the loop alone (warm, one
+    /// thread) and 1.16× on `bench-layers`. For 16-bit words it pays only with the codes widened in
+    /// the shim (sparrow_lookup16_u16_avx2): VGG-6 389 → 341 µs, VGG-7 131 → 115 µs (one thread,
+    /// warm best), where Swift's SIMD conversion had cost as much as it saved.
     @inline(__always)
     static func accumulateLookingUp<W: FixedWidthInteger & UnsignedInteger>(
         words: UnsafeRawPointer, start: UnsafePointer<UInt32>, decoder: WordDecoder<W>, table: UnsafePointer<Float>,
@@ -88,7 +89,6 @@ public enum SparseColumnKernel {
     ) {
         let tableLow = UnsafeRawPointer(table).loadUnaligned(as: SIMD8<Float>.self)
         let tableHigh = UnsafeRawPointer(table).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let codeLanes = decoder.codeMask &* WordDecoder<W>.ones
         let size = MemoryLayout<W>.size
         for k in range {
             prefetchColumn(k &+ lookahead, of: range, words: words, wordBytes: size, start: start, columns: columns)
@@ -105,8 +105,9 @@ public enum SparseColumnKernel {
                     while p &+ 16 <= end {
                         let first = words.loadUnaligned(fromByteOffset: p, as: UInt64.self)
                         let second = words.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)
-                        let firstWeights = lookUp(first, 0, W.self, codeLanes: codeLanes, low: low, high: high)
-                        let secondWeights = lookUp(second, 0, W.self, codeLanes: codeLanes, low: low, high: high)
+                        let firstWeights = lookUp(at: words + p, W.self, codeMask: decoder.codeMask, low: low, high: high)
+                        let secondWeights = lookUp(at: words + (p &+ 8), W.self, codeMask: decoder.codeMask,
+                                                   low: low, high: high)
                         scatter(first, firstWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
                         scatter(second, secondWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
                         p &+= 16
@@ -116,7 +117,7 @@ public enum SparseColumnKernel {
                 while p &+ 8 <= end {
                     let first = words.loadUnaligned(fromByteOffset: p &* size, as: UInt64.self)
                     let second = size == 1 ? 0 : words.loadUnaligned(fromByteOffset: p &* size &+ 8, as: UInt64.self)
-                    let weights = lookUp(first, second, W.self, codeLanes: codeLanes, low: low, high: high)
+                    let weights = lookUp(at: words + p &* size, W.self, codeMask: decoder.codeMask, low: low, high: high)
                     scatter(first, weights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
                     if size > 1 {
                         scatter(second, weights, from: 4, decoder: decoder, summed: summed, position: &r, into: y)
@@ -132,17 +133,14 @@ public enum SparseColumnKernel {
         }
     }
 
-    /// The scaled weights of eight words: the codes of one load of bytes (`second` unused) or of two
-    /// loads of 16-bit words, looked up in the two vectors of scaled codebook entries.
+    /// The scaled weights of the eight words at `pointer`: their codes looked up in the two vectors of
+    /// scaled codebook entries.
     @inline(__always)
     static func lookUp<W: FixedWidthInteger & UnsignedInteger>(
-        _ first: UInt64, _ second: UInt64, _: W.Type, codeLanes: UInt64, low: SIMD8<Float>, high: SIMD8<Float>
+        at pointer: UnsafeRawPointer, _: W.Type, codeMask: UInt64, low: SIMD8<Float>, high: SIMD8<Float>
     ) -> SIMD8<Float> {
-        let codes: SIMD8<Int32> = W.bitWidth == 8
-            ? SIMD8(truncatingIfNeeded: unsafeBitCast(first & codeLanes, to: SIMD8<UInt8>.self))
-            : SIMD8(truncatingIfNeeded: unsafeBitCast(SIMD2(first, second) & SIMD2(repeating: codeLanes),
-                                                      to: SIMD8<UInt16>.self))
-        return sparrow_lookup16_avx2(low, high, codes)
+        W.bitWidth == 8 ? sparrow_lookup16_u8_avx2(low, high, pointer, UInt8(truncatingIfNeeded: codeMask))
+                        : sparrow_lookup16_u16_avx2(low, high, pointer, UInt16(truncatingIfNeeded: codeMask))
     }
 
     /// y[row] += weights[firstLane + i] for the i-th word of one load.

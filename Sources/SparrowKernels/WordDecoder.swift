@@ -11,6 +11,8 @@
 /// as the best of 400 back-to-back calls, it is 2–3 % faster than word by word on VGG-6/7 in the
 /// scaled-table loop and carries the AVX2 lookup loop (VGG-6 571 → 420 µs, VGG-7 161 → 130 µs on one
 /// thread). (An earlier median-based run had it slower for 16-bit words; that machine was noisy.)
+import CCPU
+
 struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
     let codeBits: UInt64
     let codeMask: UInt64
@@ -37,11 +39,17 @@ struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
     func forEachWord(of packed: UInt64, summed: Bool, position: inout Int,
                      _ body: (_ position: Int, _ code: Int) -> Void) {
         if summed {
-            let offsets = (((packed &>> codeBits) & gapMask) &+ Self.ones) &* Self.ones
+            let offsets = offsets(packed)
+            // Byte lanes are read in pairs (the low and the second byte of a register, one MOVZX each)
+            // from a copy shifted 16 bits per pair. The shift passes through sparrow_opaque_u64 so the
+            // optimiser cannot fold the chain back into a shift of `offsets` per lane, which costs a
+            // register copy each (Alex-6/7, one thread, warm best: 2 % faster; 16-bit lanes gain nothing).
+            var pair = offsets
             for u in 0..<Self.perLoad {
                 let shift = UInt64(u) &* Self.lane
-                body(position &+ Int(truncatingIfNeeded: (offsets &>> shift) & Self.laneMask),
-                     Int(truncatingIfNeeded: (packed &>> shift) & codeMask))
+                let offset = W.bitWidth == 8 ? (pair &>> (shift & 8)) & 0xff : (offsets &>> shift) & Self.laneMask
+                body(position &+ Int(truncatingIfNeeded: offset), Int(truncatingIfNeeded: (packed &>> shift) & codeMask))
+                if W.bitWidth == 8 && u & 1 == 1 { pair = sparrow_opaque_u64(pair &>> 16) }
             }
             position &+= Int(truncatingIfNeeded: offsets &>> (64 &- Self.lane))
         } else {
@@ -52,6 +60,12 @@ struct WordDecoder<W: FixedWidthInteger & UnsignedInteger> {
                 rest &>>= Self.lane
             }
         }
+    }
+
+    /// Lane u holds the offset of word u from the position before the load (prefix sums must fit).
+    @inline(__always)
+    func offsets(_ packed: UInt64) -> UInt64 {
+        (((packed &>> codeBits) & gapMask) &+ Self.ones) &* Self.ones
     }
 
     /// Runs `body` with `prefixSumsFit` as a literal, so each inlined copy of the caller's loop is

@@ -268,18 +268,21 @@ extension SparseLinearLayerTests {
         for _ in 0..<200 { #expect(run(layer, x, batch: 1) == first) }
     }
 
-    /// The scattered path (a third of the inputs non-zero, 4-bit codes: the AVX2 set's lookup loop,
-    /// over byte words at 9 % weights and 16-bit words at 3 %) splits the active columns into
-    /// shrinking chunks; its outputs too must match the dense loop and repeat bit for bit whichever
-    /// worker ran which chunk.
-    @Test(arguments: SparseKernelSet.supported, [(0.09, 1), (0.03, 2)])
-    func scatteredBatchOneIsDeterministicAndExact(kernels: SparseKernelSet, format: (density: Double, wordBytes: Int)) throws {
+    /// The scattered path (a third of the inputs non-zero; the AVX2 set's lookup loop: 4-bit codes
+    /// in byte words at 9 % weights and in 16-bit words at 3 %, and 2-bit codes under 6-bit gaps in
+    /// byte words) splits the active columns into shrinking chunks; its outputs too must match the
+    /// dense loop and repeat bit for bit whichever worker ran which chunk.
+    @Test(arguments: SparseKernelSet.supported, [(0.09, 1, 4), (0.03, 2, 4), (0.09, 1, 2)])
+    func scatteredBatchOneIsDeterministicAndExact(
+        kernels: SparseKernelSet, format: (density: Double, wordBytes: Int, codeBits: Int)
+    ) throws {
+        let codebook = format.codeBits == 4 ? SparseMatrix.sharedWeights(bits: 4) : [-0.5, 0.25, 0.75]
         let m = try SparseMatrix.random(outFeatures: 700, inFeatures: 900, density: format.density,
-                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: 79)
+                                        codebook: codebook, seed: 79)
         let x = activations(count: 900, density: 0.35, seed: 80)
         for threads in 2...4 {
             let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
-            #expect(layer.wordBytes == format.wordBytes && layer.codeBits == 4)
+            #expect(layer.wordBytes == format.wordBytes && layer.codeBits == format.codeBits)
             let first = run(layer, x, batch: 1)
             expectClose(first, denseReference(m, x, batch: 1), "threads \(threads) \(kernels) \(format)")
             for _ in 0..<100 { #expect(run(layer, x, batch: 1) == first) }
