@@ -14,11 +14,18 @@ extension SparseBenchmark {
         public let coldBestMicros: Double
         public let coldQuartileMicros: Double
         public let coldMedianMicros: Double
+        /// At batch 1, when the engine scatters: the stored words (fillers included) of the columns
+        /// of the non-zero inputs, and those words' y updates alone on this machine, split over the
+        /// threads (`measureScatterNanoseconds`) — the least time a kernel that updates y once per
+        /// stored word can take. Nil at batch > 1 and where batch 1 reads the rows instead.
+        public let scatteredWords: Int?
+        public let scatterBoundMicros: Double?
 
         enum CodingKeys: String, CodingKey {
             case layer, batch
             case warmBestMicros = "warm_best_us", warmMedianMicros = "warm_median_us"
             case coldBestMicros = "cold_best_us", coldQuartileMicros = "cold_q1_us", coldMedianMicros = "cold_median_us"
+            case scatteredWords = "scattered_words", scatterBoundMicros = "scatter_bound_us"
         }
     }
 
@@ -33,7 +40,9 @@ extension SparseBenchmark {
                 let x = randomActivations(spec, batch: batch, seed: activationSeed(spec, batch: batch))
                 var y = [Float](repeating: 0, count: batch * spec.outFeatures)
                 var warm: [Double] = [], cold: [Double] = []
+                var scatteredWords: Int?
                 x.withUnsafeBufferPointer { xp in
+                    if batch == 1 { scatteredWords = sparse.scatteredWordCount(xp.baseAddress!) }
                     y.withUnsafeMutableBufferPointer { yp in
                         let (input, output) = (xp.baseAddress!, yp.baseAddress!)
                         let call = { sparse.apply(input, batch: batch, into: output) }
@@ -47,9 +56,16 @@ extension SparseBenchmark {
                 }
                 warm.sort()
                 cold.sort()
+                let scatterBound = scatteredWords.map { words in
+                    let perColumn = Double(sparse.storedWordCount) / Double(spec.inFeatures)
+                    let nanoseconds = measureScatterNanoseconds(outFeatures: spec.outFeatures, wordsPerColumn: perColumn,
+                                                                threads: sparse.threads)
+                    return Double(words) * nanoseconds / Double(sparse.threads) / 1000
+                }
                 let r = EngineTiming(layer: spec.name, batch: batch, warmBestMicros: warm[0], warmMedianMicros: median(warm),
                                      coldBestMicros: cold[0], coldQuartileMicros: cold[cold.count / 4],
-                                     coldMedianMicros: median(cold))
+                                     coldMedianMicros: median(cold), scatteredWords: scatteredWords,
+                                     scatterBoundMicros: scatterBound)
                 progress(r)
                 results.append(r)
             }

@@ -33,10 +33,7 @@ extension SparseLinearLayer {
                     // Gather the non-zero activations with the running count of words to visit.
                     let (index, value, cumulative) = (index.baseAddress!, value.baseAddress!, cumulative.baseAddress!)
                     let (active, total) = gatherActive(x, index: index, value: value, cumulative: cumulative)
-                    // Mostly non-zero inputs: reading every row (no zeros to skip, but no store per
-                    // word either) costs less than scattering the active columns.
-                    let rowWords = nonZeroCount &+ rowMajor.fillerCount
-                    if Double(total) > Self.rowMajorCostRatio * Double(rowWords) {
+                    if readsRows(scatteredWords: total) {
                         applyRowMajor(x, into: y, threads: threads)
                         return
                     }
@@ -85,6 +82,12 @@ extension SparseLinearLayer {
             base &+= 64
         }
         return (active, total)
+    }
+
+    /// Mostly non-zero inputs: reading every row (no zeros to skip, but no store per word either)
+    /// costs less than scattering the active columns' `scatteredWords`.
+    func readsRows(scatteredWords: Int) -> Bool {
+        Double(scatteredWords) > Self.rowMajorCostRatio * Double(nonZeroCount &+ rowMajor.fillerCount)
     }
 
     /// A row-major word costs about this fraction of a column-major one at batch 1 (a gather and an

@@ -149,6 +149,10 @@ public enum SparseColumnKernel {
         _ packed: UInt64, _ weights: SIMD8<Float>, from firstLane: Int, decoder: WordDecoder<W>, summed: Bool,
         position: inout Int, into y: UnsafeMutablePointer<Float>
     ) {
+        if W.bitWidth == 8 && summed {
+            decoder.forEachPositionInPairs(of: packed, position: &position) { lane, row in y[row] += weights[lane] }
+            return
+        }
         var lane = firstLane
         decoder.forEachWord(of: packed, summed: summed, position: &position) { row, _ in
             y[row] += weights[lane]

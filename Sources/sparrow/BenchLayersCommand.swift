@@ -92,15 +92,18 @@ struct BenchLayersCommand: ParsableCommand {
         if !json {
             print("sparse engine alone; threads: \(threads); kernels: " + (kernels ?? .detected).rawValue)
             print([Self.pad("layer", 8), Self.lpad("batch", 5), Self.lpad("warm best", 10), Self.lpad("warm med", 10),
-                   Self.lpad("cold best", 10), Self.lpad("cold q1", 10), Self.lpad("cold med", 10)].joined(separator: " ")
-                  + "   (µs)")
+                   Self.lpad("cold best", 10), Self.lpad("cold q1", 10), Self.lpad("cold med", 10),
+                   Self.lpad("scatter", 9), Self.lpad("best/sc", 7)].joined(separator: " ")
+                  + "   (µs; scatter = the visited words' y updates alone, split over the threads)")
         }
         let results = try SparseBenchmark.timeEngine(layers: selected, batches: parsedBatches ?? [1, 64], threads: threads,
                                                      kernels: kernels ?? .detected) { r in
             if !json {
                 print([Self.pad(r.layer, 8), Self.lpad("\(r.batch)", 5), Self.f(r.warmBestMicros, 10),
                        Self.f(r.warmMedianMicros, 10), Self.f(r.coldBestMicros, 10), Self.f(r.coldQuartileMicros, 10),
-                       Self.f(r.coldMedianMicros, 10)].joined(separator: " "))
+                       Self.f(r.coldMedianMicros, 10), r.scatterBoundMicros.map { Self.f($0, 9) } ?? Self.lpad("-", 9),
+                       r.scatterBoundMicros.map { Self.f(r.warmBestMicros / $0, 7, 2) } ?? Self.lpad("-", 7)]
+                    .joined(separator: " "))
             }
         }
         if json { try Self.printJSON(results) }

@@ -305,4 +305,24 @@ extension SparseLinearLayerTests {
             expectClose(run(layer, x, batch: 1), denseReference(m, x, batch: 1), "\(kernels) \(x)")
         }
     }
+
+    /// The words a batch-1 apply scatters: every stored word of the active columns, fillers included,
+    /// and none where the inputs are mostly non-zero (the rows are read instead).
+    @Test func scatteredWordCountCountsTheActiveColumnsWords() throws {
+        // Column 0: rows 0 and 40, a gap of 39 rows bridged by two fillers (4 words); columns 1–7: rows 5–7.
+        var entries: [SparseMatrix.Entry] = [.init(row: 0, column: 0, code: 1), .init(row: 40, column: 0, code: 2)]
+        for c in 1..<8 { entries += (5...7).map { SparseMatrix.Entry(row: $0, column: c, code: 3) } }
+        let m = try SparseMatrix(outFeatures: 64, inFeatures: 8, codebook: SparseMatrix.sharedWeights(bits: 4),
+                                 entries: entries)
+        let layer = try SparseLinearLayer(m, threads: 1)
+        #expect(layer.wordBytes == 1 && layer.fillerCount == 2 && layer.storedWordCount == 25)
+        func count(_ active: [Int]) -> Int? {
+            let x = (0..<8).map { active.contains($0) ? Float(1) : 0 }
+            return x.withUnsafeBufferPointer { layer.scatteredWordCount($0.baseAddress!) }
+        }
+        #expect(count([]) == 0)
+        #expect(count([0]) == 4)
+        #expect(count([0, 3]) == 7)
+        #expect(count(Array(0..<8)) == nil)
+    }
 }

@@ -96,8 +96,17 @@ def test_bench_layers_engine_only():
     for r in rows:
         assert 0 < r["warm_best_us"] <= r["warm_median_us"]
         assert 0 < r["cold_best_us"] <= r["cold_q1_us"] <= r["cold_median_us"]
+        # All of NT-LSTM's inputs are non-zero, so batch 1 reads the rows: no scatter bound.
+        assert r.get("scattered_words") is None and r.get("scatter_bound_us") is None
     text = sparrow("bench-layers", "--engine-only", "--layers", "NT-LSTM", "--batches", "1")
     assert "warm best" in text and "NT-LSTM" in text
+    # VGG-8 at batch 1 scatters a sparse input's columns: their words and the time of their y updates.
+    rows = json.loads(sparrow("bench-layers", "--engine-only", "--json", "--layers", "VGG-8", "--batches", "1,2"))
+    one, two = rows
+    stored = 4096 * 1000 * 0.23  # non-zero weights alone; fillers come on top
+    assert 0.3 * stored < one["scattered_words"] < 0.6 * stored  # 41 % of the columns are active
+    assert 0 < one["scatter_bound_us"] < 10 * one["warm_best_us"]
+    assert two.get("scattered_words") is None and two.get("scatter_bound_us") is None
 
 
 def test_bench_layers_kernel_sets():
