@@ -6,14 +6,43 @@ import SparrowKernelsAVX2
 extension SparseLinearLayer {
     /// y[b·out + o] = Σ_i W[o][i]·x[b·in + i] for b in 0..<batch, computed on the packed form.
     /// Batch 1 visits only the columns whose activation is non-zero (or, when most are, reads the rows);
-    /// larger batches run sparse × dense over tiles of up to 64 samples.
+    /// larger batches run sparse × dense over tiles of up to 64 samples, unless their samples one by
+    /// one cost less (a few samples of sparse inputs; see samplesCostLessSingly).
     public func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
         guard batch > 0 else { return }
         if batch == 1 {
             applySingle(x, into: y, threads: threads)
+        } else if samplesCostLessSingly(x, batch: batch) {
+            for b in 0..<batch { applySingle(x + b &* inFeatures, into: y + b &* outFeatures, threads: threads) }
         } else {
             applyBatched(x, batch: batch, into: y)
         }
+    }
+
+    /// A stored word's axpy over a 16-sample tile in the batched kernel costs about this many words of
+    /// the batch-1 scatter (engine alone, warm, two threads: Alex-7 3.1, VGG-7 1.6, VGG-8 1.9).
+    static var batchedWordCost: Double { 2 }
+
+    /// Whether `batch` batch-1 applies cost less than one batched apply: the words each sample's
+    /// active columns scatter against batchedWork, in words of the scatter. Run singly, batches of 2
+    /// and 4 were 1.8–3.4× faster on Alex-7, VGG-7 and VGG-8 (the batched kernel pays for 16 samples
+    /// and every column); from 8 samples on the batched pass mostly wins. A sample that would read
+    /// its rows (mostly non-zero inputs) sends the batch to the batched pass: one row pass per sample
+    /// costs about half a batched pass of 16 (NT-We, NT-LSTM).
+    func samplesCostLessSingly(_ x: UnsafePointer<Float>, batch: Int) -> Bool {
+        let budget = Self.batchedWordCost * Double(batchedWork(batch: batch))
+        var words = 0
+        for b in 0..<batch {
+            let sample = x + b &* inFeatures
+            var sampleWords = 0
+            // Branch-free so that it vectorises: a third of the inputs are non-zero at random.
+            for i in 0..<inFeatures {
+                sampleWords &+= (Int(start[i &+ 1]) &- Int(start[i])) &* (sample[i] != 0 ? 1 : 0)
+            }
+            words &+= sampleWords
+            if readsRows(scatteredWords: sampleWords) || Double(words) >= budget { return false }
+        }
+        return true
     }
 
     // MARK: batch 1: skip zero activations
