@@ -15,7 +15,7 @@ extension SparseBenchmark {
         public let coldQuartileMicros: Double
         public let coldMedianMicros: Double
         /// At batch 1, when the engine scatters: the stored words (fillers included) of the columns
-        /// of the non-zero inputs, and those words' y updates alone on this machine, split over the
+        /// of the non-zero inputs (the mean over the input variants), and those words' y updates alone on this machine, split over the
         /// threads (`measureScatterNanoseconds`) — the least time a kernel that updates y once per
         /// stored word can take. Nil at batch > 1 and where batch 1 reads the rows instead.
         public let scatteredWords: Int?
@@ -37,15 +37,23 @@ extension SparseBenchmark {
         for spec in layers {
             let sparse = try SparseLinearLayer(try randomMatrix(spec), threads: threads, kernels: kernels)
             for batch in batches {
-                let x = randomActivations(spec, batch: batch, seed: activationSeed(spec, batch: batch))
+                let x = inputVariants(spec, batch: batch, seed: activationSeed(spec, batch: batch))
+                let stride = batch * spec.inFeatures
                 var y = [Float](repeating: 0, count: batch * spec.outFeatures)
                 var warm: [Double] = [], cold: [Double] = []
                 var scatteredWords: Int?
                 x.withUnsafeBufferPointer { xp in
-                    if batch == 1 { scatteredWords = sparse.scatteredWordCount(xp.baseAddress!) }
+                    if batch == 1 {
+                        let counts = (0..<inputVariants).compactMap { sparse.scatteredWordCount(xp.baseAddress! + $0 * stride) }
+                        if counts.count == inputVariants { scatteredWords = counts.reduce(0, +) / inputVariants }
+                    }
                     y.withUnsafeMutableBufferPointer { yp in
                         let (input, output) = (xp.baseAddress!, yp.baseAddress!)
-                        let call = { sparse.apply(input, batch: batch, into: output) }
+                        var calls = 0
+                        let call = {
+                            sparse.apply(input + calls % inputVariants * stride, batch: batch, into: output)
+                            calls += 1
+                        }
                         call()
                         for _ in 0..<max(1, warmCalls) { warm.append(time(call)) }
                         for _ in 0..<max(1, coldCalls) {

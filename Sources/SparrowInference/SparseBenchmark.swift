@@ -7,7 +7,8 @@ import SparrowCompression
 /// EIE's benchmark (Han et al., ISCA 2016, Table III) on this machine: random layers at the paper's
 /// weight and activation densities with 4-bit shared weights, timed as dense float32 BLAS
 /// (cblas_sgemv / cblas_sgemm) and on the sparse engine in the same run, interleaved, medians of
-/// `repeats` rounds. Every timed call starts from cold caches (a sweep over a buffer larger than the
+/// `repeats` rounds; each round takes the next of the layer's input vectors (see inputVariants).
+/// Every timed call starts from cold caches (a sweep over a buffer larger than the
 /// last-level cache, as when a layer follows other layers). After a BLAS call the benchmark pauses
 /// so that OpenBLAS's busy-waiting worker threads have gone to sleep, otherwise they take the cores
 /// from the sparse engine's workers on a 2-core machine; the sparse call's own helpers are awake
@@ -124,6 +125,17 @@ public enum SparseBenchmark {
 
     static func tableRow(_ spec: Layer) -> Int { eieLayers.firstIndex { $0.name == spec.name } ?? eieLayers.count }
 
+    /// Each layer's inputs: `inputVariants` activation vectors (same density, different seeds, the
+    /// first on `seed`) back to back, `batch × inFeatures` floats each. Timed call k uses variant
+    /// k mod inputVariants, so the branch predictor cannot learn one input's pattern of column
+    /// lengths across calls, as it does over calls on one fixed vector (the engine alone then ran
+    /// 2–4 % faster on Alex-7 and 3–10 % on VGG-7, cold, one thread).
+    static func inputVariants(_ spec: Layer, batch: Int, seed: UInt64) -> [Float] {
+        (0..<inputVariants).flatMap { randomActivations(spec, batch: batch, seed: seed &+ UInt64($0) &* 7919) }
+    }
+
+    static var inputVariants: Int { 8 }
+
     /// ReLU outputs: non-negative, zero with probability 1 − the layer's activation density.
     static func randomActivations(_ spec: Layer, batch: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)
@@ -144,7 +156,7 @@ public enum SparseBenchmark {
     static func measure(_ spec: Layer, batch: Int, dense w: UnsafeMutablePointer<Float>, sparse: SparseLinearLayer,
                         repeats: Int, bandwidth: Double, coldCaches: Bool, idleHelpers: Bool, seed: UInt64) -> Result {
         let (n, m) = (spec.inFeatures, spec.outFeatures)
-        let x = randomActivations(spec, batch: batch, seed: seed)
+        let x = inputVariants(spec, batch: batch, seed: seed)
         var yDense = [Float](repeating: 0, count: batch * m)
         var ySparse = [Float](repeating: 0, count: batch * m)
         var denseTimes: [Double] = []
@@ -153,11 +165,11 @@ public enum SparseBenchmark {
         var sameRoundFloorRatios: [Double] = []
         var worst = 0.0
         x.withUnsafeBufferPointer { xp in
-            let xb = xp.baseAddress!
             yDense.withUnsafeMutableBufferPointer { yd in
                 ySparse.withUnsafeMutableBufferPointer { ys in
                     // One untimed round warms code paths and thread pools.
                     for round in 0...repeats {
+                        let xb = xp.baseAddress! + round % inputVariants * batch * n
                         if coldCaches { evictCaches() }
                         let td = time { denseApply(w, out: m, in: n, x: xb, batch: batch, y: yd.baseAddress!) }
                         usleep(blasSpinMicros)

@@ -30,7 +30,7 @@ struct BenchLayersCommand: ParsableCommand {
     @Flag(help: "Let the sparse engine's helper threads park before each timed call (a request reaching an idle server) instead of keeping them awake as between the layers of one inference.")
     var idleHelpers = false
 
-    @Flag(help: "Time only the sparse engine: best and median of 400 calls back to back (warm) and of 100 calls each after the cache sweep (cold). Stable enough to compare kernels on a noisy machine.")
+    @Flag(help: "Time only the sparse engine: best and median of 400 calls back to back (warm) and of 100 calls each after the cache sweep (cold), over the layer's 8 input vectors in turn. Stable enough to compare kernels on a noisy machine.")
     var engineOnly = false
 
     @Option(help: "Sparse kernel set (default: the widest this CPU runs).")
