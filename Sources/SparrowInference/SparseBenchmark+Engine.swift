@@ -15,9 +15,10 @@ extension SparseBenchmark {
         public let coldQuartileMicros: Double
         public let coldMedianMicros: Double
         /// At batch 1, when the engine scatters: the stored words (fillers included) of the columns
-        /// of the non-zero inputs (the mean over the input variants), and those words' y updates alone on this machine, split over the
-        /// threads (`measureScatterNanoseconds`) — the least time a kernel that updates y once per
-        /// stored word can take. Nil at batch > 1 and where batch 1 reads the rows instead.
+        /// of the non-zero inputs (the mean over the input variants), and the time of those words'
+        /// y updates alone on this machine, split over the threads (`measureScatterNanoseconds`):
+        /// what a kernel that updates y once per stored word spends before any decoding. Nil at
+        /// batch > 1 and where batch 1 reads the rows instead.
         public let scatteredWords: Int?
         public let scatterBoundMicros: Double?
 

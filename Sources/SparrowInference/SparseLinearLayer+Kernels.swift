@@ -25,14 +25,14 @@ extension SparseLinearLayer {
 
     /// Whether `batch` batch-1 applies cost less than one batched apply: the words each sample's
     /// active columns scatter against batchedWork, in words of the scatter. Run singly, batches of 2
-    /// and 4 were 1.8–3.4× faster on Alex-7, VGG-7 and VGG-8 (the batched kernel pays for 16 samples
+    /// and 4 were 1.4–4.1× faster on Alex-7, VGG-7 and VGG-8 (the batched kernel pays for 16 samples
     /// and every column); from 8 samples on the batched pass mostly wins. A sample that would read
     /// its rows (mostly non-zero inputs) sends the batch to the batched pass: one row pass per sample
     /// costs about half a batched pass of 16 (NT-We, NT-LSTM).
     ///
     /// Only below 16 samples (one batched tile): past that the singly applies would need under an
-    /// eighth of the words per sample to win, and counting them took 20 µs of LeNet-300-100's
-    /// 120 µs at batch 64.
+    /// eighth of the words per sample to win, and counting the words of 64 samples made
+    /// LeNet-300-100 at batch 64 take 301–316 µs instead of 191–226 µs.
     func samplesCostLessSingly(_ x: UnsafePointer<Float>, batch: Int) -> Bool {
         guard batch < 16 else { return false }
         let budget = Self.batchedWordCost * Double(batchedWork(batch: batch))
