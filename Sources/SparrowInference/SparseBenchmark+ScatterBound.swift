@@ -46,8 +46,10 @@ extension SparseLinearLayer {
     /// Stored words (fillers included) in the columns of the non-zero inputs: what a batch-1 apply
     /// scatters, or nil where it reads the rows instead (mostly non-zero inputs; see applySingle).
     public func scatteredWordCount(_ x: UnsafePointer<Float>) -> Int? {
+        let expected = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x, inFeatures))
+        guard !readsRows(scatteredWords: expected) else { return nil }
         var total = 0
         for i in 0..<inFeatures where x[i] != 0 { total += Int(start[i + 1]) - Int(start[i]) }
-        return readsRows(scatteredWords: total) ? nil : total
+        return total
     }
 }

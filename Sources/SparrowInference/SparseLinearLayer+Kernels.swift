@@ -38,12 +38,7 @@ extension SparseLinearLayer {
         let budget = Self.batchedWordCost * Double(batchedWork(batch: batch))
         var words = 0
         for b in 0..<batch {
-            let sample = x + b &* inFeatures
-            var sampleWords = 0
-            // Branch-free so that it vectorises: a third of the inputs are non-zero at random.
-            for i in 0..<inFeatures {
-                sampleWords &+= (Int(start[i &+ 1]) &- Int(start[i])) &* (sample[i] != 0 ? 1 : 0)
-            }
+            let sampleWords = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x + b &* inFeatures, inFeatures))
             words &+= sampleWords
             if readsRows(scatteredWords: sampleWords) || Double(words) >= budget { return false }
         }
@@ -52,70 +47,76 @@ extension SparseLinearLayer {
 
     // MARK: batch 1: skip zero activations
 
-    /// Threads split the active columns (each a sequential run of words) and accumulate into private
-    /// full-length outputs summed at the end (see accumulateInParallel): one pass over `outFeatures`
-    /// floats per chunk, far less than each thread chasing its own scattered piece of every active
-    /// column, which is what splitting rows (EIE's PEs) costs here.
+    /// Threads split the input columns into chunks of about equal stored words (`columnChunks`,
+    /// fixed at load) and accumulate into private full-length outputs summed at the end (see
+    /// accumulateInParallel): one pass over `outFeatures` floats per chunk, far less than each thread
+    /// chasing its own scattered piece of every active column, which is what splitting rows (EIE's
+    /// PEs) costs here. Each worker finds the non-zero inputs of its own chunk, so no pass over all
+    /// of x precedes the work.
     func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
-        let (n, m) = (inFeatures, outFeatures)
-        // Gathering the activations takes microseconds; helpers woken now are spinning when the
-        // columns are handed out.
+        // Counting the non-zero inputs takes a microsecond or two; helpers woken now are spinning
+        // when the chunks are handed out.
         if threads > 1 && storedWordCount >= 2 * minimumParallelWork { WorkerPool.shared.wake() }
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { index in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { value in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { cumulative in
-                    // Gather the non-zero activations with the running count of words to visit.
-                    let (index, value, cumulative) = (index.baseAddress!, value.baseAddress!, cumulative.baseAddress!)
-                    let (active, total) = gatherActive(x, index: index, value: value, cumulative: cumulative)
-                    if readsRows(scatteredWords: total) {
-                        applyRowMajor(x, into: y, threads: threads)
-                        return
-                    }
-                    y.initialize(repeating: 0, count: m)
-                    let columns = ActiveColumns(index: index, value: value, count: active)
-                    if active < 2 || threads == 1 || total < minimumParallelWork {
-                        accumulate(columns, 0..<active, into: y)
-                    } else {
-                        accumulateInParallel(columns, cumulative: cumulative, total: total, threads: threads, into: y)
-                    }
-                }
-            }
+        let scattered = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x, inFeatures))
+        if readsRows(scatteredWords: scattered) {
+            applyRowMajor(x, into: y, threads: threads)
+        } else if threads == 1 || columnChunks.count < 3 || scattered < minimumParallelWork {
+            y.initialize(repeating: 0, count: outFeatures)
+            accumulateColumns(x, 0..<inFeatures, into: y)
+        } else {
+            accumulateInParallel(x, threads: threads, into: y)
         }
     }
 
-    /// Writes the non-zero activations' columns and values, and after the k-th the running count of
-    /// words in their columns (cumulative[0] = 0); returns how many there are and their words.
-    /// A mask of 64 activations at a time, then a walk over its set bits: three stores per non-zero
-    /// and no branch per activation to mispredict. The branch-free pass over every activation it
-    /// replaces made three stores per activation, and this CPU retires one store per cycle: on
-    /// Alex-6's 9216 inputs, 10.7 → 4.0 µs in a C model of both loops, and the one-thread warm best
-    /// of the whole call 612–628 → 605 µs.
-    func gatherActive(_ x: UnsafePointer<Float>, index: UnsafeMutablePointer<Int32>, value: UnsafeMutablePointer<Float>,
-                      cumulative: UnsafeMutablePointer<Int>) -> (active: Int, total: Int) {
-        var active = 0
+    /// The words a batch-1 apply with this many non-zero inputs visits, taking every column at the
+    /// layer's mean number of words: a count, not a pass over the columns' offsets.
+    func expectedScatteredWords(nonZeroInputs: Int) -> Int {
+        Int((Double(nonZeroInputs) * Double(storedWordCount) / Double(max(1, inFeatures))).rounded())
+    }
+
+    /// How many of x[0..<count] are non-zero (NaN counts).
+    static func nonZeroCount(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
         var total = 0
-        cumulative[0] = 0
         var base = 0
-        while base < inFeatures {
-            let count = min(64, inFeatures &- base)
-            var bits: UInt64 = 0
-            if count == 64 {
-                bits = sparrow_nonzero_bits64(x + base)
-            } else {
-                for u in 0..<count where x[base &+ u] != 0 { bits |= 1 &<< UInt64(u) }
-            }
-            while bits != 0 {
-                let i = base &+ bits.trailingZeroBitCount
-                bits &= bits &- 1
-                index[active] = Int32(truncatingIfNeeded: i)
-                value[active] = x[i]
-                total &+= Int(start[i &+ 1]) &- Int(start[i])
-                active &+= 1
-                cumulative[active] = total
-            }
+        while base &+ 64 <= count {
+            total &+= sparrow_nonzero_bits64(x + base).nonzeroBitCount
             base &+= 64
         }
-        return (active, total)
+        for i in base..<count where x[i] != 0 { total &+= 1 }
+        return total
+    }
+
+    /// y += W[:, columns]·x[columns]: the non-zero inputs among `columns`, found from a 64-bit mask
+    /// at a time and a walk over its set bits (no branch per input to mispredict, and stores only
+    /// for the non-zero ones), then their columns' words through the column kernel.
+    func accumulateColumns(_ x: UnsafePointer<Float>, _ columns: Range<Int>, into y: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, columns.count)) { index in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, columns.count)) { value in
+                let (index, value) = (index.baseAddress!, value.baseAddress!)
+                var active = 0
+                var base = columns.lowerBound
+                while base < columns.upperBound {
+                    let count = min(64, columns.upperBound &- base)
+                    var bits: UInt64 = 0
+                    if count == 64 {
+                        bits = sparrow_nonzero_bits64(x + base)
+                    } else {
+                        for u in 0..<count where x[base &+ u] != 0 { bits |= 1 &<< UInt64(u) }
+                    }
+                    while bits != 0 {
+                        let i = base &+ bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        index[active] = Int32(truncatingIfNeeded: i)
+                        value[active] = x[i]
+                        active &+= 1
+                    }
+                    base &+= 64
+                }
+                let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseColumnKernel.accumulate
+                                              : SparrowKernels.SparseColumnKernel.accumulate
+                kernel(wordBytes, words, start, codeBits, gapBits, table, index, value, 0..<active, y)
+            }
+        }
     }
 
     /// Mostly non-zero inputs: reading every row (no zeros to skip, but no store per word either)
@@ -165,35 +166,22 @@ extension SparseLinearLayer {
         kernel(rowMajor.wordBytes, rowMajor.words, rowMajor.start, codeBits, rowMajor.gapBits, table, x, rows, y)
     }
 
-    struct ActiveColumns: @unchecked Sendable {
-        let index: UnsafeMutablePointer<Int32>
-        let value: UnsafeMutablePointer<Float>
-        let count: Int
-    }
-
-    /// Chunks of active columns, claimed by the workers. Chunk 0 adds straight into y, every other
+    /// Chunks of input columns, claimed by the workers. Chunk 0 adds straight into y, every other
     /// chunk into an output of its own, and those are added to y in chunk order at the end: whichever
     /// worker ran which chunk, the sums happen in the same order, so a result is the same on every
-    /// run. Chunks shrink as the work runs out (see guidedChunkEnds), so a worker on a slow or busy
-    /// core holds up the end by a small chunk at most.
-    func accumulateInParallel(_ columns: ActiveColumns, cumulative: UnsafeMutablePointer<Int>, total: Int,
-                              threads: Int, into y: UnsafeMutablePointer<Float>) {
+    /// run. Chunks shrink towards the end (see columnChunkBounds), so a worker on a slow or busy core
+    /// holds up the end by a small chunk at most; the outputs, y included, are zeroed by the worker
+    /// that claims the chunk.
+    func accumulateInParallel(_ x: UnsafePointer<Float>, threads: Int, into y: UnsafeMutablePointer<Float>) {
         let m = outFeatures
-        var bounds = [0]
-        var k = 0
-        for target in Self.guidedChunkEnds(total: total, threads: threads) {
-            while k < columns.count && cumulative[k] < target { k += 1 }
-            if k > bounds[bounds.count - 1] { bounds.append(k) }
-        }
-        if bounds[bounds.count - 1] < columns.count { bounds.append(columns.count) }
-        let chunks = bounds.count - 1
-        Self.chunkOutputs.withBuffer(count: max(1, chunks - 1) * m) { chunkOutputs in
-            let shared = UncheckedSendable((y, chunkOutputs, bounds))
+        let chunks = columnChunks.count - 1
+        Self.chunkOutputs.withBuffer(count: (chunks - 1) * m) { chunkOutputs in
+            let shared = UncheckedSendable((x, y, chunkOutputs))
             WorkRun.run(count: chunks, helpers: threads - 1) { c, _ in
-                let (y, chunkOutputs, bounds) = shared.value
+                let (x, y, chunkOutputs) = shared.value
                 let out = c == 0 ? y : chunkOutputs + (c - 1) * m
-                if c > 0 { out.initialize(repeating: 0, count: m) }
-                self.accumulate(columns, bounds[c]..<bounds[c + 1], into: out)
+                out.initialize(repeating: 0, count: m)
+                self.accumulateColumns(x, self.columnChunks[c]..<self.columnChunks[c + 1], into: out)
             }
             for c in 1..<chunks {
                 let out = chunkOutputs + (c - 1) * m
@@ -202,27 +190,28 @@ extension SparseLinearLayer {
         }
     }
 
-    /// Guided scheduling: the running word count at the end of each chunk, where a chunk takes
-    /// 1/(2·threads) of the words left, but no less than 1/(12·threads) of all of them.
-    static func guidedChunkEnds(total: Int, threads: Int) -> [Int] {
-        var ends: [Int] = []
+    /// Guided scheduling over the input columns, fixed at load: column bounds of chunks where each
+    /// takes 1/(2·threads) of the stored words left, but no less than 1/(12·threads) of all of them
+    /// (by the words every column holds; a call's non-zero inputs take about the same share of each).
+    static func columnChunkBounds(start: UnsafePointer<UInt32>, columns n: Int, threads: Int) -> [Int] {
+        let total = Int(start[n])
+        guard threads > 1, n > 1, total > 0 else { return [0, n] }
+        var bounds = [0]
         var done = 0
+        var j = 0
         let smallest = max(1, total / (12 * threads))
-        while done < total {
-            done += min(total - done, max(smallest, (total - done) / (2 * threads)))
-            ends.append(done)
+        while done < total && j < n {
+            let target = done + min(total - done, max(smallest, (total - done) / (2 * threads)))
+            while j < n && Int(start[j]) < target { j += 1 }
+            if j > bounds[bounds.count - 1] { bounds.append(j) }
+            done = Int(start[j])
         }
-        return ends
+        if bounds[bounds.count - 1] < n { bounds.append(n) }
+        return bounds
     }
 
     /// Per-chunk outputs of batch-1 applies, reused from call to call.
     static let chunkOutputs = ScratchPool()
-
-    func accumulate(_ columns: ActiveColumns, _ range: Range<Int>, into y: UnsafeMutablePointer<Float>) {
-        let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseColumnKernel.accumulate
-                                      : SparrowKernels.SparseColumnKernel.accumulate
-        kernel(wordBytes, words, start, codeBits, gapBits, table, columns.index, columns.value, range, y)
-    }
 }
 
 /// Carries a value the compiler cannot prove Sendable across a concurrentPerform whose iterations

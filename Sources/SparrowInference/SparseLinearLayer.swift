@@ -45,6 +45,8 @@ public final class SparseLinearLayer: @unchecked Sendable {
     /// The same weights stored row by row (CSR): batches, convolutions, and batch-1 inputs that are
     /// mostly non-zero run on it.
     let rowMajor: PackedWords
+    /// Column bounds of the batch-1 chunks for `threads` workers (see columnChunkBounds).
+    let columnChunks: [Int]
 
     /// Stored words including fillers.
     public var storedWordCount: Int { nonZeroCount + fillerCount }
@@ -82,6 +84,7 @@ public final class SparseLinearLayer: @unchecked Sendable {
         self.start = start
         self.words = words
         self.rowMajor = rowMajor
+        columnChunks = Self.columnChunkBounds(start: start, columns: inFeatures, threads: threads)
     }
 
     /// Group g's words (a column, or a row of the row-major copy) are start[g] ..< start[g + 1]; a
