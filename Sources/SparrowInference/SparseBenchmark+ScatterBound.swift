@@ -46,7 +46,7 @@ extension SparseLinearLayer {
     /// Stored words (fillers included) in the columns of the non-zero inputs: what a batch-1 apply
     /// scatters, or nil where it reads the rows instead (mostly non-zero inputs; see applySingle).
     public func scatteredWordCount(_ x: UnsafePointer<Float>) -> Int? {
-        let expected = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x, inFeatures))
+        let expected = expectedScatteredWords(x)
         guard !readsRows(scatteredWords: expected) else { return nil }
         var total = 0
         for i in 0..<inFeatures where x[i] != 0 { total += Int(start[i + 1]) - Int(start[i]) }

@@ -38,7 +38,7 @@ extension SparseLinearLayer {
         let budget = Self.batchedWordCost * Double(batchedWork(batch: batch))
         var words = 0
         for b in 0..<batch {
-            let sampleWords = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x + b &* inFeatures, inFeatures))
+            let sampleWords = expectedScatteredWords(x + b &* inFeatures)
             words &+= sampleWords
             if readsRows(scatteredWords: sampleWords) || Double(words) >= budget { return false }
         }
@@ -57,7 +57,7 @@ extension SparseLinearLayer {
         // Counting the non-zero inputs takes a microsecond or two; helpers woken now are spinning
         // when the chunks are handed out.
         if threads > 1 && storedWordCount >= 2 * minimumParallelWork { WorkerPool.shared.wake() }
-        let scattered = expectedScatteredWords(nonZeroInputs: Self.nonZeroCount(x, inFeatures))
+        let scattered = expectedScatteredWords(x)
         if readsRows(scatteredWords: scattered) {
             applyRowMajor(x, into: y, threads: threads)
         } else if threads == 1 || columnChunks.count < 3 || scattered < minimumParallelWork {
@@ -68,22 +68,24 @@ extension SparseLinearLayer {
         }
     }
 
-    /// The words a batch-1 apply with this many non-zero inputs visits, taking every column at the
-    /// layer's mean number of words: a count, not a pass over the columns' offsets.
-    func expectedScatteredWords(nonZeroInputs: Int) -> Int {
-        Int((Double(nonZeroInputs) * Double(storedWordCount) / Double(max(1, inFeatures))).rounded())
+    /// The words a batch-1 apply of the sample x visits, taking each of its non-zero inputs' columns
+    /// at the layer's mean number of words: a count of x's non-zeros, not a pass over the columns'
+    /// offsets.
+    func expectedScatteredWords(_ x: UnsafePointer<Float>) -> Int {
+        var nonZeroInputs = 0
+        for base in stride(from: 0, to: inFeatures, by: 64) {
+            nonZeroInputs &+= Self.nonZeroMask(x + base, count: min(64, inFeatures &- base)).nonzeroBitCount
+        }
+        return Int((Double(nonZeroInputs) * Double(storedWordCount) / Double(max(1, inFeatures))).rounded())
     }
 
-    /// How many of x[0..<count] are non-zero (NaN counts).
-    static func nonZeroCount(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
-        var total = 0
-        var base = 0
-        while base &+ 64 <= count {
-            total &+= sparrow_nonzero_bits64(x + base).nonzeroBitCount
-            base &+= 64
-        }
-        for i in base..<count where x[i] != 0 { total &+= 1 }
-        return total
+    /// Bit u set where x[u] != 0 (NaN included), for u < count ≤ 64.
+    @inline(__always)
+    static func nonZeroMask(_ x: UnsafePointer<Float>, count: Int) -> UInt64 {
+        if count == 64 { return sparrow_nonzero_bits64(x) }
+        var bits: UInt64 = 0
+        for u in 0..<count where x[u] != 0 { bits |= 1 &<< UInt64(u) }
+        return bits
     }
 
     /// y += W[:, columns]·x[columns]: the non-zero inputs among `columns`, found from a 64-bit mask
@@ -94,15 +96,8 @@ extension SparseLinearLayer {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, columns.count)) { value in
                 let (index, value) = (index.baseAddress!, value.baseAddress!)
                 var active = 0
-                var base = columns.lowerBound
-                while base < columns.upperBound {
-                    let count = min(64, columns.upperBound &- base)
-                    var bits: UInt64 = 0
-                    if count == 64 {
-                        bits = sparrow_nonzero_bits64(x + base)
-                    } else {
-                        for u in 0..<count where x[base &+ u] != 0 { bits |= 1 &<< UInt64(u) }
-                    }
+                for base in stride(from: columns.lowerBound, to: columns.upperBound, by: 64) {
+                    var bits = Self.nonZeroMask(x + base, count: min(64, columns.upperBound &- base))
                     while bits != 0 {
                         let i = base &+ bits.trailingZeroBitCount
                         bits &= bits &- 1
@@ -110,7 +105,6 @@ extension SparseLinearLayer {
                         value[active] = x[i]
                         active &+= 1
                     }
-                    base &+= 64
                 }
                 let kernel = kernels == .avx2 ? SparrowKernelsAVX2.SparseColumnKernel.accumulate
                                               : SparrowKernels.SparseColumnKernel.accumulate
