@@ -41,15 +41,3 @@ extension SparseBenchmark {
         return (0..<threads).reduce(0) { $0 + perThread[$1] } / Double(threads)
     }
 }
-
-extension SparseLinearLayer {
-    /// Stored words (fillers included) in the columns of the non-zero inputs: what a batch-1 apply
-    /// scatters, or nil where it reads the rows instead (mostly non-zero inputs; see applySingle).
-    public func scatteredWordCount(_ x: UnsafePointer<Float>) -> Int? {
-        let expected = expectedScatteredWords(x)
-        guard !readsRows(scatteredWords: expected) else { return nil }
-        var total = 0
-        for i in 0..<inFeatures where x[i] != 0 { total += Int(start[i + 1]) - Int(start[i]) }
-        return total
-    }
-}

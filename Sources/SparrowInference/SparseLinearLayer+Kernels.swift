@@ -7,13 +7,15 @@ extension SparseLinearLayer {
     /// y[b·out + o] = Σ_i W[o][i]·x[b·in + i] for b in 0..<batch, computed on the packed form.
     /// Batch 1 visits only the columns whose activation is non-zero (or, when most are, reads the rows);
     /// larger batches run sparse × dense over tiles of up to 64 samples, unless their samples one by
-    /// one cost less (a few samples of sparse inputs; see samplesCostLessSingly).
+    /// one cost less (a few samples of sparse inputs; see wordsIfSamplesCostLessSingly).
     public func apply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
         guard batch > 0 else { return }
         if batch == 1 {
             applySingle(x, into: y, threads: threads)
-        } else if samplesCostLessSingly(x, batch: batch) {
-            for b in 0..<batch { applySingle(x + b &* inFeatures, into: y + b &* outFeatures, threads: threads) }
+        } else if let words = wordsIfSamplesCostLessSingly(x, batch: batch) {
+            for b in 0..<batch {
+                applySingle(x + b &* inFeatures, into: y + b &* outFeatures, threads: threads, scatteredWords: words[b])
+            }
         } else {
             applyBatched(x, batch: batch, into: y)
         }
@@ -23,7 +25,8 @@ extension SparseLinearLayer {
     /// the batch-1 scatter (engine alone, warm, two threads: Alex-7 3.1, VGG-7 1.6, VGG-8 1.9).
     static var batchedWordCost: Double { 2 }
 
-    /// Whether `batch` batch-1 applies cost less than one batched apply: the words each sample's
+    /// Each sample's expected scattered words if `batch` batch-1 applies cost less than one batched
+    /// apply, nil if not: the words each sample's
     /// active columns scatter against batchedWork, in words of the scatter. Run singly, batches of 2
     /// and 4 were 1.4–4.1× faster on Alex-7, VGG-7 and VGG-8 (the batched kernel pays for 16 samples
     /// and every column); from 8 samples on the batched pass mostly wins. A sample that would read
@@ -33,16 +36,19 @@ extension SparseLinearLayer {
     /// Only below 16 samples (one batched tile): past that the singly applies would need under an
     /// eighth of the words per sample to win, and counting the words of 64 samples made
     /// LeNet-300-100 at batch 64 take 301–316 µs instead of 191–226 µs.
-    func samplesCostLessSingly(_ x: UnsafePointer<Float>, batch: Int) -> Bool {
-        guard batch < 16 else { return false }
+    func wordsIfSamplesCostLessSingly(_ x: UnsafePointer<Float>, batch: Int) -> [Int]? {
+        guard batch < 16 else { return nil }
         let budget = Self.batchedWordCost * Double(batchedWork(batch: batch))
-        var words = 0
+        var words: [Int] = []
+        words.reserveCapacity(batch)
+        var total = 0
         for b in 0..<batch {
             let sampleWords = expectedScatteredWords(x + b &* inFeatures)
-            words &+= sampleWords
-            if readsRows(scatteredWords: sampleWords) || Double(words) >= budget { return false }
+            total &+= sampleWords
+            if readsRows(scatteredWords: sampleWords) || Double(total) >= budget { return nil }
+            words.append(sampleWords)
         }
-        return true
+        return words
     }
 
     // MARK: batch 1: skip zero activations
@@ -53,11 +59,13 @@ extension SparseLinearLayer {
     /// chasing its own scattered piece of every active column, which is what splitting rows (EIE's
     /// PEs) costs here. Each worker finds the non-zero inputs of its own chunk, so no pass over all
     /// of x precedes the work.
-    func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
+    /// `scatteredWords` is expectedScatteredWords(x) where the caller has counted it already.
+    func applySingle(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int,
+                     scatteredWords: Int? = nil) {
         // Counting the non-zero inputs takes a microsecond or two; helpers woken now are spinning
         // when the chunks are handed out.
         if threads > 1 && storedWordCount >= 2 * minimumParallelWork { WorkerPool.shared.wake() }
-        let scattered = expectedScatteredWords(x)
+        let scattered = scatteredWords ?? expectedScatteredWords(x)
         if readsRows(scatteredWords: scattered) {
             applyRowMajor(x, into: y, threads: threads)
         } else if threads == 1 || columnChunks.count < 3 || scattered < minimumParallelWork {
@@ -77,6 +85,15 @@ extension SparseLinearLayer {
             nonZeroInputs &+= Self.nonZeroMask(x + base, count: min(64, inFeatures &- base)).nonzeroBitCount
         }
         return Int((Double(nonZeroInputs) * Double(storedWordCount) / Double(max(1, inFeatures))).rounded())
+    }
+
+    /// Stored words (fillers included) in the columns of the non-zero inputs: what a batch-1 apply
+    /// scatters, or nil where it reads the rows instead (mostly non-zero inputs; see applySingle).
+    public func scatteredWordCount(_ x: UnsafePointer<Float>) -> Int? {
+        guard !readsRows(scatteredWords: expectedScatteredWords(x)) else { return nil }
+        var total = 0
+        for i in 0..<inFeatures where x[i] != 0 { total += Int(start[i + 1]) - Int(start[i]) }
+        return total
     }
 
     /// Bit u set where x[u] != 0 (NaN included), for u < count ≤ 64.
@@ -177,10 +194,30 @@ extension SparseLinearLayer {
                 out.initialize(repeating: 0, count: m)
                 self.accumulateColumns(x, self.columnChunks[c]..<self.columnChunks[c + 1], into: out)
             }
-            for c in 1..<chunks {
-                let out = chunkOutputs + (c - 1) * m
-                for r in 0..<m { y[r] += out[r] }
+            Self.addChunkOutputs(chunkOutputs, count: chunks - 1, length: m, into: y)
+        }
+    }
+
+    /// y[r] += outputs[r] + outputs[length + r] + … (`count` outputs, each added to y in turn as a
+    /// loop per output would, so the result is the same), sixteen rows at a time: one pass over y
+    /// instead of one per chunk. Alex-7's merge of ten outputs took 4.4 instead of 7.0 µs (warm
+    /// medians, timed inside the call), a few per cent of the call.
+    static func addChunkOutputs(_ outputs: UnsafePointer<Float>, count: Int, length: Int,
+                                into y: UnsafeMutablePointer<Float>) {
+        var r = 0
+        while r &+ 16 <= length {
+            var sum = UnsafeRawPointer(y + r).loadUnaligned(as: SIMD16<Float>.self)
+            for c in 0..<count {
+                sum += UnsafeRawPointer(outputs + (c &* length &+ r)).loadUnaligned(as: SIMD16<Float>.self)
             }
+            UnsafeMutableRawPointer(y + r).storeBytes(of: sum, as: SIMD16<Float>.self)
+            r &+= 16
+        }
+        while r < length {
+            var sum = y[r]
+            for c in 0..<count { sum += outputs[c &* length &+ r] }
+            y[r] = sum
+            r &+= 1
         }
     }
 
