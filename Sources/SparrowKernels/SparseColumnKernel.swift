@@ -99,27 +99,17 @@ public enum SparseColumnKernel {
             let end = Int(start[j &+ 1])
             var r = -1
             decoder.withSummed { summed in
-                // Several lookups issued before their scatters: their latencies overlap, and the
-                // scatters find the weights ready. Bytes four lookups a pass (two before: Alex-6/7 one
-                // thread, warm best, 594 → 565 and 258 → 245 µs; six or eight: slower, registers spill),
-                // then two; 16-bit words two (one before: VGG-6/7 398 → 387, 125 → 121 µs; four:
-                // slower, their columns are short).
+                // Four 64-bit loads a pass (32 byte words, or 16 16-bit words), their lookups issued
+                // before their scatters: the latencies overlap and the scatters find the weights
+                // ready. Against one lookup fewer (one thread, warm best): Alex-6/7 594 → 565 and
+                // 258 → 245 µs, VGG-6/7 398 → 387 and 125 → 121 µs; more were slower (registers
+                // spill, and VGG's columns are short). Then byte words two loads a pass, then one.
+                while p &+ 32 / size <= end {
+                    scatterFourLoads(words + p &* size, decoder: decoder, summed: summed, low: low, high: high,
+                                     position: &r, into: y)
+                    p &+= 32 / size
+                }
                 if size == 1 {
-                    while p &+ 32 <= end {
-                        let w0 = words.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                        let w1 = words.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)
-                        let w2 = words.loadUnaligned(fromByteOffset: p &+ 16, as: UInt64.self)
-                        let w3 = words.loadUnaligned(fromByteOffset: p &+ 24, as: UInt64.self)
-                        let v0 = lookUp(at: words + p, W.self, codeMask: decoder.codeMask, low: low, high: high)
-                        let v1 = lookUp(at: words + (p &+ 8), W.self, codeMask: decoder.codeMask, low: low, high: high)
-                        let v2 = lookUp(at: words + (p &+ 16), W.self, codeMask: decoder.codeMask, low: low, high: high)
-                        let v3 = lookUp(at: words + (p &+ 24), W.self, codeMask: decoder.codeMask, low: low, high: high)
-                        scatter(w0, v0, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w1, v1, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w2, v2, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w3, v3, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        p &+= 32
-                    }
                     while p &+ 16 <= end {
                         let first = words.loadUnaligned(fromByteOffset: p, as: UInt64.self)
                         let second = words.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)
@@ -128,22 +118,6 @@ public enum SparseColumnKernel {
                                                    low: low, high: high)
                         scatter(first, firstWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
                         scatter(second, secondWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        p &+= 16
-                    }
-                } else {
-                    while p &+ 16 <= end {
-                        let b = p &* 2
-                        let w0 = words.loadUnaligned(fromByteOffset: b, as: UInt64.self)
-                        let w1 = words.loadUnaligned(fromByteOffset: b &+ 8, as: UInt64.self)
-                        let w2 = words.loadUnaligned(fromByteOffset: b &+ 16, as: UInt64.self)
-                        let w3 = words.loadUnaligned(fromByteOffset: b &+ 24, as: UInt64.self)
-                        let firstWeights = lookUp(at: words + b, W.self, codeMask: decoder.codeMask, low: low, high: high)
-                        let secondWeights = lookUp(at: words + (b &+ 16), W.self, codeMask: decoder.codeMask,
-                                                   low: low, high: high)
-                        scatter(w0, firstWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w1, firstWeights, from: 4, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w2, secondWeights, from: 0, decoder: decoder, summed: summed, position: &r, into: y)
-                        scatter(w3, secondWeights, from: 4, decoder: decoder, summed: summed, position: &r, into: y)
                         p &+= 16
                     }
                 }
@@ -164,6 +138,37 @@ public enum SparseColumnKernel {
                 y[r] += table[code] * a
                 p &+= 1
             }
+        }
+    }
+
+    /// The words of four 64-bit loads at `bytes` (32 bytes, or 16 16-bit words), all their lookups
+    /// issued before the first scatter.
+    @inline(__always)
+    static func scatterFourLoads<W: FixedWidthInteger & UnsignedInteger>(
+        _ bytes: UnsafeRawPointer, decoder: WordDecoder<W>, summed: Bool, low: SIMD8<Float>, high: SIMD8<Float>,
+        position: inout Int, into y: UnsafeMutablePointer<Float>
+    ) {
+        let w0 = bytes.loadUnaligned(as: UInt64.self)
+        let w1 = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let w2 = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        let w3 = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        let mask = decoder.codeMask
+        if W.bitWidth == 8 {
+            let v0 = lookUp(at: bytes, W.self, codeMask: mask, low: low, high: high)
+            let v1 = lookUp(at: bytes + 8, W.self, codeMask: mask, low: low, high: high)
+            let v2 = lookUp(at: bytes + 16, W.self, codeMask: mask, low: low, high: high)
+            let v3 = lookUp(at: bytes + 24, W.self, codeMask: mask, low: low, high: high)
+            scatter(w0, v0, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w1, v1, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w2, v2, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w3, v3, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+        } else {
+            let v0 = lookUp(at: bytes, W.self, codeMask: mask, low: low, high: high)
+            let v1 = lookUp(at: bytes + 16, W.self, codeMask: mask, low: low, high: high)
+            scatter(w0, v0, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w1, v0, from: 4, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w2, v1, from: 0, decoder: decoder, summed: summed, position: &position, into: y)
+            scatter(w3, v1, from: 4, decoder: decoder, summed: summed, position: &position, into: y)
         }
     }
 
