@@ -99,11 +99,12 @@ public enum SparseColumnKernel {
             let end = Int(start[j &+ 1])
             var r = -1
             decoder.withSummed { summed in
-                // Four 64-bit loads a pass (32 byte words, or 16 16-bit words), their lookups issued
-                // before their scatters: the latencies overlap and the scatters find the weights
-                // ready. Against one lookup fewer (one thread, warm best): Alex-6/7 594 → 565 and
-                // 258 → 245 µs, VGG-6/7 398 → 387 and 125 → 121 µs; more were slower (registers
-                // spill, and VGG's columns are short). Then byte words two loads a pass, then one.
+                // Four 64-bit loads a pass (32 byte words, or 16 16-bit words), written ahead of
+                // their scatters: the loads issue earlier and a column takes a quarter (a half) of
+                // the iterations; the compiler still interleaves some lookups with scatters. Against
+                // a pass of half that (one thread, warm best): Alex-6/7 594 → 565 and 258 → 245 µs,
+                // VGG-6/7 398 → 387 and 125 → 121 µs; longer passes were slower (registers spill,
+                // and VGG's columns are short). Then byte words two loads a pass, then one.
                 while p &+ 32 / size <= end {
                     scatterFourLoads(words + p &* size, decoder: decoder, summed: summed, low: low, high: high,
                                      position: &r, into: y)
@@ -141,8 +142,8 @@ public enum SparseColumnKernel {
         }
     }
 
-    /// The words of four 64-bit loads at `bytes` (32 bytes, or 16 16-bit words), all their lookups
-    /// issued before the first scatter.
+    /// The words of four 64-bit loads at `bytes` (32 bytes, or 16 16-bit words), the loads and
+    /// lookups written ahead of the scatters.
     @inline(__always)
     static func scatterFourLoads<W: FixedWidthInteger & UnsignedInteger>(
         _ bytes: UnsafeRawPointer, decoder: WordDecoder<W>, summed: Bool, low: SIMD8<Float>, high: SIMD8<Float>,
