@@ -92,7 +92,14 @@ extension SparseLinearLayer {
     public func scatteredWordCount(_ x: UnsafePointer<Float>) -> Int? {
         guard !readsRows(scatteredWords: expectedScatteredWords(x)) else { return nil }
         var total = 0
-        for i in 0..<inFeatures where x[i] != 0 { total += Int(start[i + 1]) - Int(start[i]) }
+        for base in stride(from: 0, to: inFeatures, by: 64) {
+            var bits = Self.nonZeroMask(x + base, count: min(64, inFeatures &- base))
+            while bits != 0 {
+                let i = base &+ bits.trailingZeroBitCount
+                bits &= bits &- 1
+                total &+= Int(start[i &+ 1]) &- Int(start[i])
+            }
+        }
         return total
     }
 

@@ -5,8 +5,9 @@ import SparrowInference
 ///
 /// For a given kernel tap, the output columns whose input pixel lies inside the image form one
 /// range (`PatchMatrix.insideOutputs`), so both directions move runs of pixels (contiguous for
-/// stride 1) instead of testing every tap. `im2col` and `col2im` are adjoint and work on a range of samples; different
-/// samples touch disjoint parts of the buffers, so ranges can run on different threads.
+/// stride 1) instead of testing every tap. `im2col` and `col2im` are adjoint and work on a range of
+/// samples; different samples touch disjoint parts of the buffers, so ranges can run on different
+/// threads.
 struct ConvLowering {
     let n: Int, c: Int, h: Int, w: Int
     let channelStart: Int, channels: Int
