@@ -17,8 +17,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var closing = false
     private var pendingCancels = 0
     private let onClosed: @Sendable (HTTPConnection) -> Void
-    /// Pipelined input held back behind a stream beyond this is not read (backpressure).
-    private static let maxBufferedInput = 1 << 20
+    /// Pipelined input held back (behind a stream or queued output) beyond this is not read.
+    static let maxBufferedInput = 1 << 20
 
     init(fd: Int32, transport: any Transport, session: HTTPSession, queue: DispatchQueue,
          onClosed: @escaping @Sendable (HTTPConnection) -> Void) {
@@ -47,7 +47,7 @@ final class HTTPConnection: @unchecked Sendable {
                 switch result {
                 case .done(let n):
                     session.receive(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-                    if session.isBusy && session.bufferedInput > Self.maxBufferedInput {
+                    if session.isHoldingInput && session.bufferedInput > Self.maxBufferedInput {
                         readSource.suspend()
                         readSuspended = true
                         return
@@ -88,9 +88,10 @@ final class HTTPConnection: @unchecked Sendable {
             return
         }
         stopWriteSource()
-        if session.closeAfterOutput || session.isClosed {
+        // A stream on a connection that closes after it has only sent its head so far.
+        if (session.closeAfterOutput && !session.isBusy) || session.isClosed {
             close()
-        } else if readSuspended && !session.isBusy {
+        } else if readSuspended && !session.isHoldingInput {
             readSuspended = false
             readSource.resume()
             queue.async { [self] in self.readable() }  // TLS may hold decrypted bytes already

@@ -28,6 +28,10 @@ public struct HTTPRequestParser: Sendable {
     private var headers = HTTPHeaders()
     private var headerBytes = 0
     private var bodyReceived = 0
+    /// Empty lines received since the last request (RFC 9112 §2.2 asks servers to skip at least one).
+    private var emptyLinesBeforeRequest = 0
+    /// More empty lines before a request line than this answer 400.
+    static let maxEmptyLinesBeforeRequest = 8
 
     public init(limits: HTTPParserLimits = HTTPParserLimits()) { self.limits = limits }
 
@@ -44,14 +48,15 @@ public struct HTTPRequestParser: Sendable {
 
     /// True between requests with nothing of the next one received.
     public var isIdle: Bool {
-        if case .requestLine = state { return bufferedByteCount == 0 }
+        if case .requestLine = state { return bufferedByteCount == 0 && emptyLinesBeforeRequest <= 1 }
         return false
     }
 
-    /// True while a head is being received (for the header timeout).
+    /// True while a head is being received (for the header timeout). A second empty line before a
+    /// request counts as its start: a client dripping CRLFs is on the header clock, not the idle one.
     public var isReadingHead: Bool {
         switch state {
-        case .requestLine: return bufferedByteCount > 0
+        case .requestLine: return bufferedByteCount > 0 || emptyLinesBeforeRequest > 1
         case .headers: return true
         default: return false
         }
@@ -79,7 +84,14 @@ public struct HTTPRequestParser: Sendable {
             case .requestLine:
                 guard let line = try takeLine(limit: limits.maxRequestLineLength, tooLong: .uriTooLong,
                                               what: "request line") else { return nil }
-                if line.isEmpty { continue }  // RFC 9112 §2.2: ignore empty lines before a request
+                if line.isEmpty {  // RFC 9112 §2.2: skip empty lines before a request, a few
+                    emptyLinesBeforeRequest += 1
+                    if emptyLinesBeforeRequest > Self.maxEmptyLinesBeforeRequest {
+                        throw HTTPParseError(.badRequest, "more than \(Self.maxEmptyLinesBeforeRequest) empty lines before the request line")
+                    }
+                    continue
+                }
+                emptyLinesBeforeRequest = 0
                 try parseRequestLine(line)
                 headers = HTTPHeaders()
                 headerBytes = 0
@@ -184,7 +196,9 @@ public struct HTTPRequestParser: Sendable {
 
     private mutating func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) {
         let parts = line.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw HTTPParseError(.badRequest, "malformed request line") }
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].contains(32) else {
+            throw HTTPParseError(.badRequest, "malformed request line")
+        }
         let (m, t, v) = (parts[0], parts[1], parts[2])
         version = try Self.parseVersion(v)
         guard !m.isEmpty, m.allSatisfy(HTTPSyntax.isToken) else {
@@ -193,6 +207,7 @@ public struct HTTPRequestParser: Sendable {
         guard !t.isEmpty, t.allSatisfy(HTTPSyntax.isTargetChar) else {
             throw HTTPParseError(.badRequest, "invalid request target")
         }
+        guard !t.contains(UInt8(ascii: "#")) else { throw HTTPParseError(.badRequest, "a fragment in the request target") }
         method = String(decoding: m, as: UTF8.self)
         target = try Self.originForm(String(decoding: t, as: UTF8.self), method: method)
     }
@@ -217,6 +232,9 @@ public struct HTTPRequestParser: Sendable {
         if target == "*" && method == "OPTIONS" { return target }
         for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
             let rest = target.dropFirst(scheme.count)
+            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+            // RFC 9110 §4.2.4: userinfo in an http(s) URI is to be treated as an error.
+            guard !rest[..<authorityEnd].contains("@") else { throw HTTPParseError(.badRequest, "userinfo in the request target") }
             guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
             let path = String(rest[slash...])
             return path.hasPrefix("?") ? "/" + path : path
@@ -255,6 +273,7 @@ public struct HTTPRequestParser: Sendable {
             throw HTTPParseError(.badRequest, hosts.isEmpty ? "missing Host header" : "more than one Host header")
         }
         if version == .http1_0 && hosts.count > 1 { throw HTTPParseError(.badRequest, "more than one Host header") }
+        if let host = hosts.first, !HTTPSyntax.isValidHost(host) { throw HTTPParseError(.badRequest, "invalid Host header") }
 
         let codings = headers.listValues(for: "Transfer-Encoding").map { $0.lowercasedASCII() }
         let lengths = headers.listValues(for: "Content-Length")
@@ -271,7 +290,8 @@ public struct HTTPRequestParser: Sendable {
             guard codings.count == 1 else { throw HTTPParseError(.badRequest, "invalid Transfer-Encoding") }
             framing = .chunked
         } else if headers.contains("Content-Length") {
-            guard let first = lengths.first, lengths.allSatisfy({ $0 == first }) else {
+            guard let first = lengths.first else { throw HTTPParseError(.badRequest, "invalid Content-Length") }
+            guard lengths.allSatisfy({ $0 == first }) else {
                 throw HTTPParseError(.badRequest, "conflicting Content-Length values")
             }
             guard first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
@@ -313,8 +333,10 @@ public struct HTTPRequestParser: Sendable {
     private func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         var size = 0, digits = 0
         var i = line.startIndex
+        var significant = 0
         while i < line.endIndex, let d = PercentDecoding.hex(line[i]) {
-            guard digits < 15 else { throw HTTPParseError(.badRequest, "chunk size too large") }
+            if size > 0 || d > 0 { significant += 1 }  // leading zeros are allowed (1*HEXDIG)
+            guard significant <= 15 else { throw HTTPParseError(.badRequest, "chunk size too large") }
             size = size << 4 | Int(d)
             digits += 1
             i += 1

@@ -20,7 +20,8 @@ extension HTTPResponse {
     static func isCompressible(_ contentType: String?) -> Bool {
         guard let type = contentType?.split(separator: ";").first?.trimmingOWS().lowercasedASCII() else { return false }
         return type.hasPrefix("text/") || type == "application/json" || type == "application/javascript"
-            || type == "application/xml" || type == "image/svg+xml" || type.hasSuffix("+json") || type.hasSuffix("+xml")
+            || type == "application/xml" || type == "application/yaml" || type == "image/svg+xml" || type.hasSuffix("+json")
+            || type.hasSuffix("+xml")
     }
 
     /// Accept-Encoding with q-values (RFC 9110 §12.5.3): gzip (or `*`) with q > 0, gzip not

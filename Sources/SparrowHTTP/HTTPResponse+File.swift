@@ -5,9 +5,15 @@ import Glibc
 
 /// File responses with validators and byte ranges (RFC 9110 §13, §14).
 extension HTTPResponse {
-    /// The file at `path` as a response to `request`: ETag and Last-Modified, 304 for a matching
-    /// If-None-Match, 206 for a single satisfiable `Range: bytes=...`, 416 for an unsatisfiable
-    /// one; several ranges are answered with the whole file. Throws 404 if it is not a regular file.
+    /// Files of a compressible type up to this size are answered from memory, so that the server's
+    /// gzip applies to them (larger ones are sent from the file as they are).
+    public static let maxCompressibleFileSize = 1 << 20
+
+    /// The file at `path` as a response to `request`: ETag and Last-Modified; the preconditions of
+    /// RFC 9110 §13.2.2 (412 for a failed If-Match or If-Unmodified-Since, 304 for a matching
+    /// If-None-Match or an unchanged If-Modified-Since); 206 for a single satisfiable
+    /// `Range: bytes=...`, 416 for an unsatisfiable one; several ranges are answered with the whole
+    /// file. Throws 404 if it is not a regular file.
     public static func file(_ path: String, request: HTTPRequest, contentType: String? = nil) throws -> HTTPResponse {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -21,8 +27,29 @@ extension HTTPResponse {
             "Last-Modified": HTTPDate.format(Int(info.st_mtim.tv_sec)),
             "Accept-Ranges": "bytes",
         ]
-        if let inm = request.headers["If-None-Match"],
-           inm.trimmingOWS() == "*" || inm.split(separator: ",").contains(where: { Self.weakEqual($0.trimmingOWS(), etag) }) {
+        let modified = Int(info.st_mtim.tv_sec)
+        if let im = request.headers["If-Match"] {
+            let tags = im.split(separator: ",").map { $0.trimmingOWS() }
+            // Strong comparison: a weak tag never matches (RFC 9110 §13.1.1).
+            guard tags == ["*"] || tags.contains(where: { $0 == etag || $0 == etag.dropLast() + "-gzip\"" }) else {
+                return .error(.preconditionFailed, "If-Match: the file's ETag is \(etag)")
+            }
+        } else if let ius = request.headers["If-Unmodified-Since"].flatMap(HTTPDate.parse), modified > ius {
+            return .error(.preconditionFailed, "If-Unmodified-Since: the file changed after that")
+        }
+        let isRead = request.method == .get || request.method == .head
+        if let inm = request.headers["If-None-Match"] {
+            let tags = inm.split(separator: ",").map { $0.trimmingOWS() }
+            if tags == ["*"] || tags.contains(where: { Self.weakEqual($0, etag) }) {
+                guard isRead else { return .error(.preconditionFailed, "If-None-Match: the file's ETag matches") }
+                // The 304 carries the validator the 200 would have: the gzip one if that matched.
+                if let gzipTag = tags.first(where: { Self.weakEqual($0, etag) && $0.hasSuffix("-gzip\"") }) {
+                    headers.set("ETag", gzipTag.hasPrefix("W/") ? String(gzipTag.dropFirst(2)) : gzipTag)
+                    headers.set("Vary", "Accept-Encoding")
+                }
+                return HTTPResponse(status: .notModified, headers: headers)
+            }
+        } else if isRead, let ims = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), modified <= ims {
             return HTTPResponse(status: .notModified, headers: headers)
         }
         // If-Range with another validator means "send everything".
@@ -41,12 +68,16 @@ extension HTTPResponse {
                 break
             }
         }
+        if size <= maxCompressibleFileSize, isCompressible(headers["Content-Type"]),
+           let data = FileManager.default.contents(atPath: path), data.count == size {
+            return HTTPResponse(status: .ok, headers: headers, body: .bytes([UInt8](data)))
+        }
         return HTTPResponse(status: .ok, headers: headers, body: .file(path: path, offset: 0, length: size))
     }
 
     static func weakEqual(_ a: String, _ b: String) -> Bool {
         func strip(_ s: String) -> String { s.hasPrefix("W/") ? String(s.dropFirst(2)) : s }
-        return strip(a) == strip(b) || strip(a) == strip(b).replacing("\"", with: "-gzip\"")
+        return strip(a) == strip(b) || strip(a) == strip(b).dropLast() + "-gzip\""
     }
 }
 
@@ -95,6 +126,7 @@ public enum MediaType {
         "ico": "image/x-icon", "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
         "wasm": "application/wasm", "onnx": "application/octet-stream", "pdf": "application/pdf",
         "xml": "application/xml", "csv": "text/csv; charset=utf-8", "woff2": "font/woff2",
+        "yaml": "application/yaml", "yml": "application/yaml",
     ]
 
     public static func forPath(_ path: String) -> String {

@@ -21,6 +21,11 @@ public final class HTTPServer: @unchecked Sendable {
     private let acceptQueue = DispatchQueue(label: "sparrow.http.accept")
     private let stopped = DispatchSemaphore(value: 0)
     private let stopFlag = StopFlag()
+    /// A descriptor held in reserve: when the process runs out, it is closed to accept (and refuse)
+    /// one pending connection, so the level-triggered accept source does not spin on EMFILE and the
+    /// client gets a 503 instead of waiting in the backlog.
+    private let reserveDescriptor = Locked<Int32>(Socket.openReserveDescriptor())
+    private let lastDescriptorWarning = Locked<UInt64>(0)
 
     private struct State {
         var listener: Int32 = -1
@@ -81,17 +86,17 @@ public final class HTTPServer: @unchecked Sendable {
         while true {
             let accepted: (fd: Int32, peer: String)?
             do { accepted = try Socket.accept(state.withLock { $0.listener }) } catch {
-                // Out of descriptors: leave the rest queued; the next event retries.
-                logger.warning("accept: \(error)")
-                return
+                guard error.isOutOfDescriptors, refuseOneWithReserveDescriptor() else {
+                    logger.warning("accept: \(error)")
+                    return
+                }
+                warnOutOfDescriptors(error)
+                continue
             }
             guard let (fd, peer) = accepted else { return }
             let (count, tls, stopping) = state.withLock { ($0.connections.count, $0.tls, $0.shuttingDown) }
             if count >= configuration.maxConnections || stopping {
-                let busy = Array(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 32\r\nConnection: close\r\n\r\n{\"error\":\"too many connections\"}\n").utf8)
-                _ = busy.withUnsafeBytes { try? Socket.write(fd, $0) }
-                Socket.close(fd)
+                Self.refuse(fd)
                 continue
             }
             let transport: any Transport
@@ -111,6 +116,38 @@ public final class HTTPServer: @unchecked Sendable {
             state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
             queue.async { connection.start() }
         }
+    }
+
+    /// Answers 503 on a just-accepted socket and closes it.
+    private static func refuse(_ fd: Int32) {
+        let busy = Array(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 32\r\nConnection: close\r\n\r\n{\"error\":\"too many connections\"}\n").utf8)
+        _ = busy.withUnsafeBytes { try? Socket.write(fd, $0) }
+        Socket.close(fd)
+    }
+
+    /// Out of descriptors: frees the reserve, accepts one pending connection, refuses it, and takes
+    /// the reserve back. False when there was no reserve or nothing to accept.
+    private func refuseOneWithReserveDescriptor() -> Bool {
+        reserveDescriptor.withLock { reserve -> Bool in
+            guard reserve >= 0 else { return false }
+            Socket.close(reserve)
+            defer { reserve = Socket.openReserveDescriptor() }
+            guard let accepted = try? Socket.accept(state.withLock { $0.listener }) else { return false }
+            Self.refuse(accepted.fd)
+            return true
+        }
+    }
+
+    /// At most one warning a second, not one per refused connection.
+    private func warnOutOfDescriptors(_ error: SocketError) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = lastDescriptorWarning.withLock { last -> Bool in
+            guard now - last > 1_000_000_000 || last == 0 else { return false }
+            last = now
+            return true
+        }
+        if due { logger.warning("accept: \(error); refusing new connections with 503 until descriptors free up") }
     }
 
     private func remove(_ connection: HTTPConnection) {

@@ -30,6 +30,15 @@ final class HTTPSession: @unchecked Sendable {
     private var incoming: (head: HTTPRequestHead, spool: RequestBodySpool, started: UInt64)?
     private var stream: (writer: HTTPBodyWriter, chunked: Bool, cleanup: () -> Void)?
     private var shuttingDown = false
+    /// A `process()` is queued to parse requests held back behind queued output.
+    private var processScheduled = false
+
+    /// Queued output beyond which later pipelined requests wait, as they wait behind a stream (and
+    /// the connection stops reading once it holds `HTTPConnection.maxBufferedInput` of them): a
+    /// client that pipelines requests and reads no answers ties up this much memory and this many
+    /// open files, not one response per request it sent.
+    static let maxQueuedOutputBytes = 1 << 20
+    static let maxQueuedFiles = 8
 
     // Deadlines, in DispatchTime nanoseconds.
     private var headStarted: UInt64 = 0
@@ -46,8 +55,13 @@ final class HTTPSession: @unchecked Sendable {
         self.parser = HTTPRequestParser(limits: configuration.limits)
     }
 
-    /// A streamed response is in progress (later requests wait).
-    var isBusy: Bool { stream != nil }
+    /// Later requests wait: a streamed response is in progress, or too much output is queued.
+    var isHoldingInput: Bool {
+        stream != nil || output.bufferedBytes >= Self.maxQueuedOutputBytes || output.queuedFiles >= Self.maxQueuedFiles
+    }
+
+    /// A streamed response is in progress, or held-back requests are about to be parsed.
+    var isBusy: Bool { stream != nil || processScheduled }
 
     /// Bytes received but not yet parsed (pipelined requests waiting behind a stream).
     var bufferedInput: Int { parser.bufferedByteCount }
@@ -73,7 +87,7 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Parses and answers as many requests as are complete.
     func process() {
-        while stream == nil && !closeAfterOutput && !isClosed {
+        while !isHoldingInput && !closeAfterOutput && !isClosed {
             let part: HTTPRequestPart?
             do { part = try parser.next() } catch {
                 fail(error.status, error.message)
@@ -226,6 +240,15 @@ final class HTTPSession: @unchecked Sendable {
     func outputProgressed() {
         lastActivity = DispatchTime.now().uptimeNanoseconds
         stream?.writer.setBacklog(output.bufferedBytes)
+        // Requests held back behind queued output go on once it drains; asynchronously, so that a
+        // client reading as fast as it pipelines does not nest process → flush → process.
+        if !processScheduled && !isHoldingInput && parser.bufferedByteCount > 0 && !closeAfterOutput && !isClosed {
+            processScheduled = true
+            queue.async {
+                self.processScheduled = false
+                self.process()
+            }
+        }
     }
 
     // MARK: timeouts and shutdown

@@ -14,6 +14,8 @@ struct OutputQueue {
     private var head = 0
     /// Bytes queued in buffers (files not counted): what a stream writer's backpressure watches.
     private(set) var bufferedBytes = 0
+    /// Files queued and still open.
+    private(set) var queuedFiles = 0
     static let fileSlice = 256 * 1024
 
     var isEmpty: Bool { head == items.count }
@@ -35,6 +37,7 @@ struct OutputQueue {
     /// Queues `length` bytes of an open file from `offset`; the queue closes `fd` when done.
     mutating func appendFile(fd: Int32, offset: Int, length: Int) {
         items.append(.file(fd: fd, offset: offset, remaining: length))
+        queuedFiles += 1
     }
 
     /// Hands the next contiguous bytes to `write`, which returns how many it took (0: none now).
@@ -48,10 +51,10 @@ struct OutputQueue {
                 bufferedBytes -= n
                 if offset + n == bytes.count { popHead() } else { items[head] = .bytes(bytes, offset: offset + n) }
             case .file(let fd, let offset, let remaining):
-                if remaining == 0 { close(fd); popHead(); continue }
+                if remaining == 0 { close(fd); queuedFiles -= 1; popHead(); continue }
                 var slice = [UInt8](repeating: 0, count: min(remaining, Self.fileSlice))
                 let got = slice.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-                guard got > 0 else { close(fd); popHead(); return false }
+                guard got > 0 else { close(fd); queuedFiles -= 1; popHead(); return false }
                 slice.removeSubrange(got...)
                 items[head] = .file(fd: fd, offset: offset + got, remaining: remaining - got)
                 items.insert(.bytes(slice, offset: 0), at: head)
@@ -67,6 +70,7 @@ struct OutputQueue {
         items = []
         head = 0
         bufferedBytes = 0
+        queuedFiles = 0
     }
 
     private mutating func popHead() {

@@ -9,6 +9,8 @@ public struct SocketError: Error, Sendable, CustomStringConvertible {
     public let call: String
     public let errno: Int32
     public var description: String { "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))" }
+    /// The process (EMFILE) or the system (ENFILE) has no descriptor left.
+    public var isOutOfDescriptors: Bool { errno == EMFILE || errno == ENFILE }
 }
 
 /// The one place system calls are made from: retries EINTR, turns -1 into `SocketError`.
@@ -169,4 +171,9 @@ enum Socket {
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
+}
+
+extension Socket {
+    /// A descriptor to hold in reserve for when the process runs out (see HTTPServer); -1 if none.
+    static func openReserveDescriptor() -> Int32 { open("/dev/null", O_RDONLY | O_CLOEXEC) }
 }

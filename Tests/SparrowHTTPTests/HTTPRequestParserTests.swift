@@ -203,9 +203,47 @@ func requests(_ result: Result<[Parsed], HTTPParseError>) -> [Parsed] {
         ("relative target", "GET foo HTTP/1.1\r\nHost: h\r\n\r\n"),
         ("transfer-encoding in 1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         ("chunked twice", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+        ("host list", "GET / HTTP/1.1\r\nHost: x, y\r\n\r\n"),
+        ("host with a comma", "GET / HTTP/1.1\r\nHost: x,y\r\n\r\n"),
+        ("host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
+        ("host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"),
+        ("host with a quote", "GET / HTTP/1.1\r\nHost: x\"y\r\n\r\n"),
+        ("host port not digits", "GET / HTTP/1.1\r\nHost: x:abc\r\n\r\n"),
+        ("unclosed IPv6 literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"),
+        ("IPv6 literal then junk", "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"),
+        ("fragment in target", "GET /p#frag HTTP/1.1\r\nHost: h\r\n\r\n"),
+        ("userinfo in absolute form", "GET http://user@x/p HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("empty content-length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n"),
+        ("nine empty lines first", String(repeating: "\r\n", count: 9) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
     ])
     func malformedIs400(_ name: String, _ raw: String) {
         #expect(status(parseEverySplit(raw)) == 400, "\(name)")
+    }
+
+    @Test func refusalsSayWhatIsWrong() {
+        func message(_ raw: String) -> String {
+            if case .failure(let e) = parse([Array(raw.utf8)]) { return e.message }
+            return "accepted"
+        }
+        #expect(message("GET  / HTTP/1.1\r\nHost: h\r\n\r\n") == "malformed request line")
+        #expect(message("POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n") == "invalid Content-Length")
+        #expect(message("GET / HTTP/1.1\r\nHost: x, y\r\n\r\n") == "invalid Host header")
+    }
+
+    @Test(arguments: ["h", "h:8080", "127.0.0.1:1", "[::1]", "[::1]:8080", "[2001:db8::7]", "xn--bcher-kva.example",
+                      "a-b_c~d.e", "%41b", "", "x:"])
+    func validHostsAreAccepted(_ host: String) {
+        #expect(requests(parseEverySplit("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")).count == 1, "\(host)")
+    }
+
+    @Test func chunkSizesMayHaveLeadingZeros() throws {
+        let zeros = String(repeating: "0", count: 30)
+        let r = try parseEverySplit("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\(zeros)5\r\nhello\r\n\(zeros)\r\n\r\n").get()
+        #expect(r.count == 1 && r[0].body == Array("hello".utf8))
+    }
+
+    @Test func eightEmptyLinesBeforeARequestAreSkipped() throws {
+        #expect(try parseEverySplit(String(repeating: "\r\n", count: 8) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n").get().count == 1)
     }
 
     @Test func unknownTransferCodingIs501() {
@@ -234,6 +272,22 @@ func requests(_ result: Result<[Parsed], HTTPParseError>) -> [Parsed] {
         let part = try parser.next()
         #expect(part == nil)
         #expect(!parser.isIdle && parser.isReadingHead)
+    }
+
+    @Test func emptyLinesPastTheFirstStartTheHeaderClock() throws {
+        // One stray CRLF (some clients send it after a body) leaves the connection idle; more are a
+        // head in progress, so a client dripping CRLFs meets the header timeout, not the idle one.
+        var parser = HTTPRequestParser()
+        parser.feed(Array("\r\n".utf8))
+        #expect(try parser.next() == nil)
+        #expect(parser.isIdle && !parser.isReadingHead)
+        parser.feed(Array("\r\n".utf8))
+        #expect(try parser.next() == nil)
+        #expect(!parser.isIdle && parser.isReadingHead)
+        parser.feed(Array("GET / HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+        guard case .head? = try parser.next() else { Issue.record("no head"); return }
+        _ = try parser.next()  // end
+        #expect(parser.isIdle)
     }
 }
 

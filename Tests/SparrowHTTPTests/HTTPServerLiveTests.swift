@@ -12,6 +12,16 @@ import Glibc
         router.get("/hello") { _ in .text("hello") }
         router.get("/slow") { _ in usleep(300_000); return .text("slow") }
         router.post("/echo") { request in .bytes(try request.body.bytes(), contentType: "application/octet-stream") }
+        router.get("/events") { _ in
+            .eventStream { writer in
+                for i in 0..<3 {
+                    usleep(20_000)  // later than the head, so the stream outlives its first flush
+                    _ = writer.writeEvent(data: "e\(i)")
+                }
+                writer.finish()
+            }
+        }
+        router.get("/page") { _ in .text(String(repeating: "p", count: 40_000)) }
         return router
     }
 
@@ -30,6 +40,39 @@ import Glibc
             try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nonePOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo")
             #expect(try client.response().text == "one")
             #expect(try client.response().text == "two")
+        }
+    }
+
+    @Test func aStreamOnAClosingConnectionIsSentWhole() throws {
+        let server = try startServer(Self.router())
+        defer { server.shutdown(deadline: 1) }
+        // HTTP/1.1 asking to close: chunked, with its last chunk, then the close.
+        let closing = try LiveSocket(port: server.port)
+        try closing.send("GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(closing.closedByPeer(timeout: 5))
+        #expect(closing.leftover.contains("data: e2") && closing.leftover.hasSuffix("0\r\n\r\n"), "\(closing.leftover)")
+        // HTTP/1.0: no chunked coding, the close delimits the body.
+        let old = try LiveSocket(port: server.port)
+        try old.send("GET /events HTTP/1.0\r\n\r\n")
+        #expect(old.closedByPeer(timeout: 5))
+        #expect(old.leftover.contains("data: e0") && old.leftover.contains("data: e2"), "\(old.leftover)")
+    }
+
+    @Test func pipelinedRequestsWaitWhileTheirAnswersAreUnread() throws {
+        let server = try startServer(Self.router())
+        defer { server.shutdown(deadline: 1) }
+        let client = try LiveSocket(port: server.port)
+        // 400 requests for 40 kB each: 16 MB of answers the client does not read yet.
+        try client.send(String(repeating: "GET /page HTTP/1.1\r\nHost: x\r\n\r\n", count: 400))
+        usleep(300_000)
+        // Meanwhile others are served.
+        let other = try LiveSocket(port: server.port)
+        try other.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try other.response().text == "hello")
+        // Then every answer arrives, in order, once the client reads.
+        for _ in 0..<400 {
+            let r = try client.response()
+            guard r.status == 200 && r.body.count == 40_000 else { Issue.record("got \(r.status)"); return }
         }
     }
 

@@ -60,4 +60,43 @@ import SparrowHTTP
         #expect(r.status == 403 || r.status == 404, "\(target) -> \(r.status)")
         #expect(!r.text.contains("secret"))
     }
+
+    @Test func modifiedSinceAndTheOtherPreconditions() throws {
+        let first = try client.request(.get, "/static/digits.txt")
+        let etag = try #require(first.headers["ETag"])
+        let lastModified = try #require(first.headers["Last-Modified"])
+        func status(_ headers: HTTPHeaders) throws -> Int { try client.request(.get, "/static/digits.txt", headers: headers).status }
+        #expect(try status(["If-Modified-Since": lastModified]) == 304)
+        #expect(try status(["If-Modified-Since": "Fri, 31 Dec 2099 23:59:59 GMT"]) == 304)
+        #expect(try status(["If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"]) == 200)
+        #expect(try status(["If-Modified-Since": "Saturday, 01-Jan-00 00:00:00 GMT"]) == 200)  // RFC 850
+        #expect(try status(["If-Modified-Since": "Sat Jan  1 00:00:00 2000"]) == 200)  // asctime
+        #expect(try status(["If-Modified-Since": "yesterday"]) == 200)  // invalid: ignored
+        // If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
+        #expect(try status(["If-None-Match": "\"other\"", "If-Modified-Since": lastModified]) == 200)
+        #expect(try status(["If-Match": etag]) == 200)
+        #expect(try status(["If-Match": "*"]) == 200)
+        #expect(try status(["If-Match": "\"nope\""]) == 412)
+        #expect(try status(["If-Match": "W/" + etag]) == 412)  // weak tags never match strongly
+        #expect(try status(["If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"]) == 412)
+        #expect(try status(["If-Unmodified-Since": lastModified]) == 200)
+    }
+
+    @Test func smallTextFilesAreGzippedLikeOtherResponses() throws {
+        let text = String(repeating: "body { margin: 0 } ", count: 200)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/site.css"))
+        try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/api.yaml"))
+        let css = try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip"])
+        #expect(css.status == 200 && css.headers["Content-Encoding"] == "gzip" && css.body.count < text.utf8.count)
+        #expect(css.headers["Vary"] == "Accept-Encoding" && css.headers["ETag"]?.hasSuffix("-gzip\"") == true)
+        let etag = try #require(css.headers["ETag"])
+        #expect(try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip", "If-None-Match": etag]).status == 304)
+        let plain = try client.request(.get, "/static/site.css")
+        #expect(plain.headers["Content-Encoding"] == nil && plain.text == text && plain.headers["Vary"] == "Accept-Encoding")
+        let yaml = try client.request(.get, "/static/api.yaml", headers: ["Accept-Encoding": "gzip"])
+        #expect(yaml.headers["Content-Type"] == "application/yaml" && yaml.headers["Content-Encoding"] == "gzip")
+        // A range is served from the file, uncompressed.
+        let range = try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip", "Range": "bytes=0-3"])
+        #expect(range.status == 206 && range.text == "body" && range.headers["Content-Encoding"] == nil)
+    }
 }

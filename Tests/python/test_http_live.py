@@ -17,11 +17,17 @@ from http_util import running_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server_process(tmp_path_factory):
     static = tmp_path_factory.mktemp("static")
     (static / "a.txt").write_text("static file\n")
+    (static / "big.bin").write_bytes(os.urandom(200_000))
     with running_server("--static-dir", str(static), "--max-body", str(300 * 1024 * 1024)) as (port, proc):
-        yield port
+        yield port, proc
+
+
+@pytest.fixture(scope="module")
+def server(server_process):
+    return server_process[0]
 
 
 def test_keep_alive_reuses_one_connection(server):
@@ -155,3 +161,41 @@ def test_sigterm_finishes_in_flight_request():
         assert r.status == 200 and r.read() == b"slow done\n"
         assert r.getheader("Connection") == "close"
         assert proc.wait(timeout=5) == 0
+
+
+def test_a_client_that_pipelines_and_never_reads_holds_little(server_process):
+    # 3000 requests for a file in one write, no answer read: the server queues a few answers
+    # (and open files), stops reading, and keeps serving others; then every answer arrives in order.
+    port, proc = server_process
+    descriptors = lambda: len(os.listdir("/proc/%d/fd" % proc.pid))
+    before = descriptors()
+    greedy = socket.create_connection(("127.0.0.1", port), timeout=10)
+    greedy.sendall(b"GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 3000)
+    time.sleep(1)
+    assert descriptors() < before + 20
+    other = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    other.request("GET", "/hello")
+    assert other.getresponse().read() == b"hello\n"
+    other.close()
+    greedy.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    received = 0
+    tail = b""
+    while True:
+        chunk = greedy.recv(1 << 20)
+        if not chunk:
+            break
+        received += len(chunk)
+        tail = (tail + chunk)[-64:]
+    greedy.close()
+    assert received > 3000 * 200_000 and tail.endswith(b"hello\n")
+
+
+def test_a_stream_is_sent_whole_before_a_requested_close(server):
+    for request in [b"GET /events?count=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    b"GET /events?count=3 HTTP/1.0\r\n\r\n"]:
+        with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+            sock.sendall(request)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert b"data: tick 2" in data, data
