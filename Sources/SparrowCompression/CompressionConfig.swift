@@ -190,7 +190,7 @@ public struct CompressionConfig: Sendable, Equatable {
     }
 
     /// Every initializer name the config mentions per layer, with the JSON path it came from.
-    var layerReferences: [(name: String, path: String)] {
+    public var layerReferences: [(name: String, path: String)] {
         prune.layers.keys.map { ($0, "$.prune.layers.\($0)") }
             + quantize.layers.keys.map { ($0, "$.quantize.layers.\($0)") }
             + indexBitsLayers.keys.map { ($0, "$.index_bits.layers.\($0)") }

@@ -22,8 +22,13 @@ public indirect enum JSONNode: Equatable, Sendable {
     /// Deeper nesting is refused, so hostile input cannot exhaust the stack.
     public static let maxDepth = 64
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSONNode {
-        var parser = Parser(bytes: bytes)
+    /// Parses UTF-8 JSON text. A leading byte order mark is skipped (RFC 8259 allows a parser to);
+    /// an object that names a key twice is an error, since readers disagree on which one counts.
+    /// With `nonFiniteNumbers`, `NaN`, `Infinity`, `-Infinity`, `Inf` and `-Inf` are read as numbers,
+    /// as Triton's parser (rapidjson's kParseNanAndInfFlag) reads them in inference requests.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, nonFiniteNumbers: Bool = false) throws(SyntaxError) -> JSONNode {
+        var parser = Parser(bytes: bytes, nonFiniteNumbers: nonFiniteNumbers)
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { parser.position = 3 }
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -31,9 +36,9 @@ public indirect enum JSONNode: Equatable, Sendable {
         return value
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONNode {
+    public static func parse(_ bytes: [UInt8], nonFiniteNumbers: Bool = false) throws(SyntaxError) -> JSONNode {
         do {
-            return try bytes.withUnsafeBytes { raw in try parse(raw) }
+            return try bytes.withUnsafeBytes { raw in try parse(raw, nonFiniteNumbers: nonFiniteNumbers) }
         } catch let error as SyntaxError {
             throw error
         } catch {
@@ -48,6 +53,7 @@ public indirect enum JSONNode: Equatable, Sendable {
 
     private struct Parser {
         let bytes: UnsafeRawBufferPointer
+        let nonFiniteNumbers: Bool
         var position = 0
 
         func error(_ message: String) -> SyntaxError { SyntaxError(offset: position, message: message) }
@@ -82,7 +88,11 @@ public indirect enum JSONNode: Equatable, Sendable {
                 while true {
                     skipSpace()
                     guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    let keyOffset = position
                     let key = try string()
+                    guard fields[key] == nil else {
+                        throw SyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\"")
+                    }
                     skipSpace()
                     guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
                     position += 1
@@ -110,8 +120,21 @@ public indirect enum JSONNode: Equatable, Sendable {
             case UInt8(ascii: "t"): try expect("true"); return .bool(true)
             case UInt8(ascii: "f"): try expect("false"); return .bool(false)
             case UInt8(ascii: "n"): try expect("null"); return .null
+            case UInt8(ascii: "N") where nonFiniteNumbers: try expect("NaN"); return .number(.nan, integer: nil)
+            case UInt8(ascii: "I") where nonFiniteNumbers: return .number(try infinity(), integer: nil)
+            case UInt8(ascii: "-") where nonFiniteNumbers && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
+                position += 1
+                return .number(-(try infinity()), integer: nil)
             default: return try number()
             }
+        }
+
+        /// `Infinity` or `Inf`.
+        mutating func infinity() throws(SyntaxError) -> Double {
+            try expect("Inf")
+            let rest: StaticString = "inity"
+            if position + 5 <= bytes.count, memcmp(bytes.baseAddress! + position, rest.utf8Start, 5) == 0 { position += 5 }
+            return .infinity
         }
 
         mutating func number() throws(SyntaxError) -> JSONNode {
@@ -142,19 +165,20 @@ public indirect enum JSONNode: Equatable, Sendable {
                 return strtod(raw.baseAddress!.assumingMemoryBound(to: CChar.self), nil)
             }
             var integer: Int64?
-            if isInteger, length <= 19 {
+            if isInteger {
+                // Accumulated with the literal's sign, so Int64.min (whose magnitude Int64 cannot
+                // hold) parses like every other value.
+                let negative = bytes[start] == UInt8(ascii: "-")
                 var v: Int64 = 0
-                var negative = false
                 var ok = true
-                for i in start..<position {
-                    let c = bytes[i]
-                    if c == UInt8(ascii: "-") { negative = true; continue }
+                for i in (negative ? start + 1 : start)..<position {
+                    let digit = Int64(bytes[i] - 48)
                     let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                    let (s, o2) = m.addingReportingOverflow(Int64(c - 48))
+                    let (s, o2) = negative ? m.subtractingReportingOverflow(digit) : m.addingReportingOverflow(digit)
                     if o1 || o2 { ok = false; break }
                     v = s
                 }
-                if ok { integer = negative ? -v : v }
+                if ok { integer = v }
             }
             return .number(value, integer: integer)
         }

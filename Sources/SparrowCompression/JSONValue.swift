@@ -33,12 +33,22 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses UTF-8 JSON text.
+    /// Parses UTF-8 JSON text with JSONNode's strict parser: a key given twice is an error, where
+    /// Foundation's decoder kept one of them silently (and the service's record showed the other).
     public static func parse(_ bytes: [UInt8]) throws(CompressionError) -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            let reason: String
-            if case DecodingError.dataCorrupted(let context) = error { reason = context.debugDescription } else { reason = "\(error)" }
-            throw .invalidConfig(path: "$", message: "not valid JSON (\(reason))")
+        do { return JSONValue(try JSONNode.parse(bytes)) } catch {
+            throw .invalidConfig(path: "$", message: "not valid JSON (\(error.message) at byte \(error.offset))")
+        }
+    }
+
+    init(_ node: JSONNode) {
+        switch node {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let d, _): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(JSONValue.init))
+        case .object(let fields): self = .object(fields.mapValues(JSONValue.init))
         }
     }
 

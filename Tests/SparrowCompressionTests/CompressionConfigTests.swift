@@ -66,6 +66,14 @@ private func expectConfigError(_ json: String, path: String, _ comment: Comment?
     expectConfigError(#"{"finetune": {"epochs": 1.5}}"#, path: "$.finetune.epochs")
     expectConfigError(#"[1]"#, path: "$")
     expectConfigError(#"{"prune": "#, path: "$")
+    // A key given twice is refused: readers disagree on which one counts.
+    expectConfigError(#"{"quantize": {"fc_bits": 3}, "quantize": {"fc_bits": 6}}"#, path: "$")
+    expectConfigError(#"{"prune": {"sparsity": 0.5, "sparsity": 0.5}}"#, path: "$")
+}
+
+@Test func aLeadingByteOrderMarkIsSkipped() throws {
+    let parsed = try CompressionConfig(json: [0xEF, 0xBB, 0xBF] + Array(#"{"quantize": {"fc_bits": 2}}"#.utf8))
+    #expect(parsed == (try config(#"{"quantize": {"fc_bits": 2}}"#)))
 }
 
 @Test func planRejectsUnknownAndNonWeightLayerNames() throws {

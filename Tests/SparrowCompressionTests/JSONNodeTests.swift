@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SparrowService
+import SparrowCompression
 
 @Test func jsonNodeParsesEveryKindOfValue() throws {
     let node = try JSONNode.parse(Array(#" {"a": [1, -2.5, 3e2, 0, -0.0, 12345678901234567890], "b": {"c": true, "d": false, "e": null},"s": "x\"\\\/\n\u00e9\ud83d\ude00"} "#.utf8))
@@ -35,4 +35,28 @@ import SparrowService
     for text in bad {
         #expect(throws: JSONNode.SyntaxError.self, "\(text)") { try JSONNode.parse(Array(text.utf8)) }
     }
+}
+
+@Test func jsonNodeRefusesDuplicateKeysAtTheirOffset() {
+    let error = #expect(throws: JSONNode.SyntaxError.self) { try JSONNode.parse(Array(#"{"a": 1, "a": 2}"#.utf8)) }
+    #expect(error?.offset == 9 && error?.message == "duplicate key \"a\"")
+    // The same key in different objects is fine.
+    #expect(throws: Never.self) { try JSONNode.parse(Array(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#.utf8)) }
+}
+
+@Test func jsonNodeKeepsEveryInt64Exactly() throws {
+    for (text, value) in [("-9223372036854775808", Int64.min), ("9223372036854775807", Int64.max),
+                          ("-9223372036854775000", -9223372036854775000), ("-0", 0), ("7", 7)] {
+        guard case .number(_, let integer) = try JSONNode.parse(Array(text.utf8)) else { Issue.record("\(text)"); continue }
+        #expect(integer == value, "\(text)")
+    }
+    for text in ["9223372036854775808", "-9223372036854775809", "12345678901234567890"] {
+        guard case .number(let d, let integer) = try JSONNode.parse(Array(text.utf8)) else { Issue.record("\(text)"); continue }
+        #expect(integer == nil && d == Double(text)!, "\(text)")
+    }
+}
+
+@Test func jsonNodeSkipsALeadingByteOrderMarkOnly() throws {
+    #expect(try JSONNode.parse([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)) == .array([.number(1, integer: 1)]))
+    #expect(throws: JSONNode.SyntaxError.self) { try JSONNode.parse(Array(" ".utf8) + [0xEF, 0xBB, 0xBF] + Array("[1]".utf8)) }
 }

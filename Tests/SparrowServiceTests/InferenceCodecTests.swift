@@ -95,7 +95,7 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
 
 @Test func encodesJSONAndBinaryOutputsThatReadBack() throws {
     let response = InferenceResponse(modelName: "m\"q", modelVersion: "2", id: "r", outputs: [
-        InferenceOutput(name: "json", tensor: Tensor(shape: [1, 3], floats: [0.1, -2, .nan]), binary: false),
+        InferenceOutput(name: "json", tensor: Tensor(shape: [1, 3], floats: [0.1, -2, 3e-8]), binary: false),
         InferenceOutput(name: "bin", tensor: Tensor(shape: [2], floats: [1.5, -0.125]), binary: true),
         InferenceOutput(name: "idx", tensor: Tensor(shape: [1], int64s: [-9]), binary: true),
     ])
@@ -109,7 +109,7 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
     #expect(outputs.count == 3)
     let data = try #require(outputs[0]["data"] as? [Any])
     #expect((data[0] as? NSNumber)?.floatValue == 0.1)
-    #expect(data[2] is NSNull)
+    #expect((data[2] as? NSNumber)?.floatValue == 3e-8)
     #expect((outputs[1]["parameters"] as? [String: Any])?["binary_data_size"] as? Int == 8)
     #expect(encoded.body.count == headerLength + 16)
     let tail = Array(encoded.body[headerLength...])
@@ -122,4 +122,26 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
     #expect(plain.headerLength == nil)
     #expect(String(decoding: plain.body, as: UTF8.self)
             == #"{"model_name":"m","model_version":"1","outputs":[{"name":"y","datatype":"FP32","shape":[2],"data":[1.0,2.0]}]}"#)
+}
+
+@Test func nonFiniteValuesTravelAsTritonWritesThem() throws {
+    // Triton writes and reads NaN and the infinities as bare tokens (rapidjson's NanAndInf flags).
+    let encoded = InferenceCodec.encodeResponse(InferenceResponse(modelName: "m", modelVersion: "1", id: nil, outputs: [
+        InferenceOutput(name: "y", tensor: Tensor(shape: [4], floats: [.nan, .infinity, -.infinity, 1]), binary: false)]))
+    let text = String(decoding: encoded.body, as: UTF8.self)
+    #expect(text.contains(#""data":[NaN,Infinity,-Infinity,1.0]"#))
+    let json = #"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [5], "data": [NaN, Infinity, -Infinity, Inf, -Inf]}]}"#
+    let request = try InferenceCodec.decodeRequest(Array(json.utf8), headerLength: nil)
+    guard case .float32(let values) = request.inputs[0].tensor.storage else { Issue.record("not FP32"); return }
+    #expect(values[0].isNaN && values[1...] == [.infinity, -.infinity, .infinity, -.infinity])
+    // Not for INT64, and not as misspelled tokens.
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "INT64", "shape": [1], "data": [NaN]}]}"#, containing: "INT64")
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [nan]}]}"#, containing: "not valid JSON")
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [-Infinit]}]}"#, containing: "not valid JSON")
+}
+
+@Test func int64KeepsItsWholeRangeInJSON() throws {
+    let json = #"{"inputs": [{"name": "x", "datatype": "INT64", "shape": [3], "data": [-9223372036854775808, 9223372036854775807, -9223372036854775000]}]}"#
+    let request = try InferenceCodec.decodeRequest(Array(json.utf8), headerLength: nil)
+    #expect(request.inputs[0].tensor == Tensor(shape: [3], int64s: [.min, .max, -9223372036854775000]))
 }

@@ -92,6 +92,8 @@ private final class Log: @unchecked Sendable {
     gate.release()
     #expect(queue.cancel(id: "waiting") == .removed)
     #expect(queue.cancel(id: "long") == .signalled)
+    #expect(queue.cancel(id: "waiting") == .unknown)  // removed already
+    #expect(queue.cancel(id: "long") == .alreadySignalled || queue.cancel(id: "long") == .unknown)  // told once
     #expect(queue.cancel(id: "nope") == .unknown)
     #expect(finished.wait(timeout: .now() + 10) == .success)
     queue.shutdown(grace: 5)

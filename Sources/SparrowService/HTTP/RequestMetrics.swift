@@ -21,7 +21,12 @@ public final class RequestMetrics: Sendable {
 
     public init() {}
 
+    /// Methods kept as their own label; any other token a client sends counts as "other", so that
+    /// clients cannot add series (and memory) without bound by inventing methods.
+    static let methodLabels: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
+
     public func observe(method: String, route: String, status: Int, seconds: Double) {
+        let method = Self.methodLabels.contains(method) ? method : "other"
         state.withLock { s in
             let key = Key(method: method, route: route)
             var h = s.latency[key] ?? Histogram()

@@ -5,7 +5,7 @@ import SparrowHTTP
 extension SparrowService {
     /// Every route of the service. The REST API is under /v1, the Open Inference Protocol under
     /// /v2, operations at /metrics and /healthz, the console at /.
-    func installRoutes() {
+    func installRoutes(http: HTTPConfiguration) {
         router.use { [metrics] request, next in
             let start = DispatchTime.now().uptimeNanoseconds
             let response = try next(request)
@@ -18,6 +18,8 @@ extension SparrowService {
             try SparrowService.authorize(request, configuration: core.configuration)
             return try next(request)
         }
+        // After the key check, so that no one without a key makes the server decode anything.
+        router.use(RequestDecompression(limit: core.configuration.maxUploadBytes + 64 * 1024, configuration: http))
         installModelRoutes()
         installDatasetRoutes()
         installJobRoutes()

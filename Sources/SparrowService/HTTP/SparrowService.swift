@@ -24,7 +24,7 @@ public final class SparrowService: Sendable {
             http.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
         }
         server = HTTPServer(configuration: http, responder: router, logger: logger)
-        installRoutes()
+        installRoutes(http: http)
     }
 
     /// Binds and starts serving; returns at once.

@@ -71,7 +71,9 @@ extension InferenceCodec {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Flat row-major values. Non-finite floats have no JSON form and are written as null.
+    /// Flat row-major values. Non-finite floats are written as `NaN`, `Infinity` and `-Infinity`, as
+    /// Triton does (rapidjson's kWriteNanAndInfFlag) and tritonclient reads them; null would lose
+    /// which one it was.
     static func appendValues(_ tensor: Tensor, to out: inout [UInt8]) {
         switch tensor.storage {
         case .float32(let values):
@@ -81,7 +83,7 @@ extension InferenceCodec {
                     // Float's description is the shortest text that reads back to the same float.
                     out.append(contentsOf: v.description.utf8)
                 } else {
-                    out.append(contentsOf: "null".utf8)
+                    out.append(contentsOf: (v.isNaN ? "NaN" : v < 0 ? "-Infinity" : "Infinity").utf8)
                 }
             }
         case .int64(let values):

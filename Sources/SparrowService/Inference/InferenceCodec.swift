@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SparrowCompression
 import SparrowModel
 
 /// Decodes and encodes Open Inference Protocol (KServe v2) bodies, JSON and Triton's binary
@@ -23,7 +24,7 @@ public enum InferenceCodec {
             jsonEnd = body.count
         }
         let parsed: Result<JSONNode, JSONNode.SyntaxError> = body.withUnsafeBytes { raw in
-            Result { () throws(JSONNode.SyntaxError) -> JSONNode in try JSONNode.parse(UnsafeRawBufferPointer(rebasing: raw[0..<jsonEnd])) }
+            Result { () throws(JSONNode.SyntaxError) -> JSONNode in try JSONNode.parse(UnsafeRawBufferPointer(rebasing: raw[0..<jsonEnd]), nonFiniteNumbers: true) }
         }
         let root: JSONNode
         switch parsed {

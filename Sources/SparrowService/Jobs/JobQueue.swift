@@ -51,9 +51,13 @@ public final class JobContext: @unchecked Sendable {
         return interruption
     }
 
-    func interrupt(_ reason: JobInterruption) {
+    /// Whether this call set the reason: a job is interrupted once, for the first reason given.
+    @discardableResult
+    func interrupt(_ reason: JobInterruption) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        if interruption == nil { interruption = reason }
+        guard interruption == nil else { return false }
+        interruption = reason
+        return true
     }
 }
 
@@ -107,6 +111,8 @@ public final class JobQueue: @unchecked Sendable {
         case removed
         /// It is running and will stop at its next progress report.
         case signalled
+        /// It is running and was already told to stop (by an earlier cancel or the shutdown).
+        case alreadySignalled
         case unknown
     }
 
@@ -117,8 +123,7 @@ public final class JobQueue: @unchecked Sendable {
             return .removed
         }
         if let context = running[id] {
-            context.interrupt(.cancelled)
-            return .signalled
+            return context.interrupt(.cancelled) ? .signalled : .alreadySignalled
         }
         return .unknown
     }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SparrowCompression
 
 /// JSON shapes of the REST resources (snake_case keys, ISO 8601 times).
 enum ResourceViews {

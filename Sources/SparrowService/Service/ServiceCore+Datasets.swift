@@ -18,7 +18,10 @@ extension ServiceCore {
             throw error
         } catch {
             writer.abort()
-            throw ServiceError.badRequest("invalid dataset: \(error)")
+            // The loader names the file it read, here a temporary path of the server's own.
+            let message = "\(error)".replacing(writer.temporaryPath + ": ", with: "")
+                .replacing(writer.temporaryPath, with: "the upload")
+            throw ServiceError.badRequest("invalid dataset: \(message)")
         }
         guard dataset.count > 0, let minLabel = dataset.y.min(), let maxLabel = dataset.y.max(), minLabel >= 0,
               maxLabel < 1 << 20 else {

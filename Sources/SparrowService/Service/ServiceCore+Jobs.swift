@@ -15,6 +15,7 @@ extension ServiceCore {
         } catch {
             throw ServiceError.badRequest("invalid compression config: \(error)")
         }
+        try checkNamedLayers(config, modelID: modelID)
         if let finetune = config.finetune {
             guard finetune.dataset != nil else {
                 throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id")
@@ -44,6 +45,20 @@ extension ServiceCore {
         return job
     }
 
+    /// A config that names layers is planned against the model now, so that a name the model does
+    /// not have, or a bias, is a 400 rather than a job that fails later. Configs that name no layer
+    /// skip this: it parses the whole upload.
+    private func checkNamedLayers(_ config: CompressionConfig, modelID: String) throws {
+        guard !config.layerReferences.isEmpty else { return }
+        guard let source = try catalog.versions(of: modelID).first else { throw ServiceError.notFound("model \(modelID) is gone") }
+        let graph = try ONNXModel(serializedBytes: try blobs.read(source.digest)).graph
+        do {
+            _ = try CompressionPlan(graph: graph, config: config)
+        } catch {
+            throw ServiceError.badRequest("invalid compression config: \(error)")
+        }
+    }
+
     /// A rough wait before a full queue has room: one job's worth of time per worker round.
     var retryAfterSeconds: Int { max(1, min(60, 5 * (queue.queueDepth / max(1, configuration.workers) + 1))) }
 
@@ -56,15 +71,28 @@ extension ServiceCore {
 
     /// Cancels a queued or running job; a finished job answers 409.
     func cancelJob(id: String) throws -> JobRecord {
-        var job = try requireJob(id: id)
-        guard !job.status.isFinal else { throw ServiceError.conflict("job \(id) already \(job.status.rawValue)") }
-        switch queue.cancel(id: id) {
+        // Check and act under one lock, so of concurrent cancels of a job exactly one succeeds.
+        var job: JobRecord
+        let result: JobQueue.CancelResult
+        cancellationLock.lock()
+        do {
+            defer { cancellationLock.unlock() }
+            job = try requireJob(id: id)
+            guard !job.status.isFinal else { throw ServiceError.conflict("job \(id) already \(job.status.rawValue)") }
+            result = queue.cancel(id: id)
+            if result == .removed || result == .unknown {
+                job.status = .cancelled
+                job.stage = "cancelled"
+                job.finishedAt = Catalog.now()
+                try catalog.updateJob(job)
+                board.update(id, status: .cancelled, stage: "cancelled", progress: job.progress)
+            }
+        }
+        switch result {
         case .removed, .unknown:
-            job.status = .cancelled
-            job.stage = "cancelled"
-            job.finishedAt = Catalog.now()
-            try catalog.updateJob(job)
-            board.update(id, status: .cancelled, stage: "cancelled", progress: job.progress)
+            break
+        case .alreadySignalled:
+            throw ServiceError.conflict("job \(id) is already stopping")
         case .signalled:
             // The worker stops at its next progress check and records the cancellation; wait
             // briefly so the answer usually shows the final state.

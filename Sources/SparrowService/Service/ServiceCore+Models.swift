@@ -11,6 +11,11 @@ extension ServiceCore {
         let servable: ServableModel
         do {
             servable = try ServableModel(onnx: try contents(of: writer))
+            // The Open Inference Protocol needs at least one input to send; a graph of constants
+            // would be stored, listed, and never run.
+            guard !servable.inputs.isEmpty else {
+                throw ServiceError.badRequest("invalid model: the graph has no inputs, so no inference request could run it")
+            }
         } catch let error as ServiceError {
             writer.abort()
             throw error

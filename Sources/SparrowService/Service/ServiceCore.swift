@@ -17,6 +17,8 @@ public final class ServiceCore: @unchecked Sendable {
     /// Serialises "commit a blob, insert its row" against "delete rows, collect blobs", so garbage
     /// collection never removes a file a concurrent upload is about to reference.
     let storageLock = ConditionLock()
+    /// Serialises cancellations' check of a job's state with the change they make.
+    let cancellationLock = ConditionLock()
 
     public init(configuration: ServiceConfiguration, logger: Logger = Logger(label: "sparrow.service")) throws {
         self.configuration = configuration
