@@ -208,8 +208,22 @@ public struct HTTPRequestParser: Sendable {
             throw HTTPParseError(.badRequest, "invalid request target")
         }
         guard !t.contains(UInt8(ascii: "#")) else { throw HTTPParseError(.badRequest, "a fragment in the request target") }
+        guard Self.percentEscapesAreWellFormed(t) else {
+            throw HTTPParseError(.badRequest, "a '%' in the request target not followed by two hex digits")
+        }
         method = String(decoding: m, as: UTF8.self)
         target = try Self.originForm(String(decoding: t, as: UTF8.self), method: method)
+    }
+
+    /// pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 §2.1).
+    private static func percentEscapesAreWellFormed(_ t: ArraySlice<UInt8>) -> Bool {
+        var i = t.startIndex
+        while let percent = t[i...].firstIndex(of: UInt8(ascii: "%")) {
+            guard percent + 2 < t.endIndex, PercentDecoding.hex(t[percent + 1]) != nil,
+                  PercentDecoding.hex(t[percent + 2]) != nil else { return false }
+            i = percent + 3
+        }
+        return true
     }
 
     private static func parseVersion(_ v: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPVersion {

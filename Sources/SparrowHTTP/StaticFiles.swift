@@ -24,6 +24,8 @@ public struct StaticFiles: HTTPResponder {
         var isDirectory = false
         if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory {
             candidate += "/index.html"
+        } else if request.path.hasSuffix("/") && request.path != "/" {
+            throw HTTPError(.notFound, "file not found")  // "a.html/" names a directory, and there is none
         }
         guard let real = Self.realPath(candidate) else { throw HTTPError(.notFound, "file not found") }
         guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {

@@ -214,6 +214,9 @@ func requests(_ result: Result<[Parsed], HTTPParseError>) -> [Parsed] {
         ("fragment in target", "GET /p#frag HTTP/1.1\r\nHost: h\r\n\r\n"),
         ("userinfo in absolute form", "GET http://user@x/p HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("empty content-length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n"),
+        ("lone percent", "GET /% HTTP/1.1\r\nHost: h\r\n\r\n"),
+        ("short percent escape", "GET /a%2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        ("non-hex percent escape", "GET /a?q=%zz HTTP/1.1\r\nHost: h\r\n\r\n"),
         ("nine empty lines first", String(repeating: "\r\n", count: 9) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
     ])
     func malformedIs400(_ name: String, _ raw: String) {

@@ -29,6 +29,8 @@ import SparrowHTTP
         #expect(r.headers["Accept-Ranges"] == "bytes")
         #expect(try client.request(.get, "/static/sub/").text == "<h1>hi</h1>")
         #expect(try client.request(.get, "/static/none.txt").status == 404)
+        #expect(try client.request(.get, "/static/digits.txt/").status == 404)  // a file is not a directory
+        #expect(try client.request(.get, "/static/sub").text == "<h1>hi</h1>")
     }
 
     @Test func ranges() throws {
