@@ -26,7 +26,7 @@ public struct RequestDecompression: HTTPMiddleware {
 
     public func respond(to request: HTTPRequest, next: (HTTPRequest) throws -> HTTPResponse) throws -> HTTPResponse {
         let codings = request.headers.listValues(for: "Content-Encoding").map { $0.lowercased() }.filter { $0 != "identity" }
-        guard !codings.isEmpty else { return try next(request) }
+        guard !codings.isEmpty, request.body.count > 0 else { return try next(request) }
         guard codings.count == 1, ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
             var headers = HTTPHeaders()
             headers.set("Accept-Encoding", Self.acceptedCodings)

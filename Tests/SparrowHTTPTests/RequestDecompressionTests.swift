@@ -68,6 +68,7 @@ import SparrowHTTP
         // No coding, or identity: the body is passed on as it came.
         #expect(try post(Array("plain".utf8), encoding: nil).text == "plain")
         #expect(try post(Array("plain".utf8), encoding: "identity").text == "plain")
+        #expect(try post([], encoding: "gzip").status == 200)  // nothing to decode
     }
 
     @Test func corruptTruncatedOrTrailedBodiesAre400() throws {
