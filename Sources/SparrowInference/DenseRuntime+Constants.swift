@@ -47,11 +47,15 @@ extension DenseRuntime {
         try context.requireOutputs(1...1)
         guard let to = try context.optionalInt("to") else { throw RuntimeError("attribute 'to' is required") }
         if floatTypeCodes.contains(to) {
+            // Sparrow holds every float as float32; a cast to a narrower float rounds the value to
+            // what that type can hold (and overflows to ±inf as it would), then holds it as float32.
             return { args in
                 let x = try args.take(0, "input")
                 switch x.storage {
-                case .float32: return [x]
-                case .int64(let v): return [Tensor(shape: x.shape, floats: v.map { Float($0) })]
+                case .float32(let v):
+                    guard to == 10 || to == 16 else { return [x] }
+                    return [Tensor(shape: x.shape, floats: v.map { roundedFloat($0, to: to) })]
+                case .int64(let v): return [Tensor(shape: x.shape, floats: v.map { roundedFloat(Float($0), to: to) })]
                 }
             }
         }
@@ -62,10 +66,37 @@ extension DenseRuntime {
         return { args in
             let x = try args.take(0, "input")
             switch x.storage {
-            case .int64(let v): return [toBool ? Tensor(shape: x.shape, int64s: v.map { $0 != 0 ? 1 : 0 }) : x]
+            case .int64(let v):
+                return [Tensor(shape: x.shape, int64s: v.map { toBool ? ($0 != 0 ? 1 : 0) : wrappedInteger($0, to: to) })]
             case .float32(let v):
-                return [Tensor(shape: x.shape, int64s: v.map { toBool ? ($0 != 0 ? 1 : 0) : truncatedInt64($0) })]
+                return [Tensor(shape: x.shape, int64s: v.map { toBool ? ($0 != 0 ? 1 : 0) : wrappedInteger(truncatedInt64($0), to: to) })]
             }
+        }
+    }
+
+    /// `value` as the integer type `code` holds it (two's complement wrap, as onnxruntime's casts
+    /// do), widened back to int64; uint64 keeps its bit pattern.
+    static func wrappedInteger(_ value: Int64, to code: Int) -> Int64 {
+        switch code {
+        case 3: Int64(Int8(truncatingIfNeeded: value))
+        case 2: Int64(UInt8(truncatingIfNeeded: value))
+        case 5: Int64(Int16(truncatingIfNeeded: value))
+        case 4: Int64(UInt16(truncatingIfNeeded: value))
+        case 6: Int64(Int32(truncatingIfNeeded: value))
+        case 12: Int64(UInt32(truncatingIfNeeded: value))
+        default: value
+        }
+    }
+
+    /// `f` rounded to float16 (code 10) or bfloat16 (code 16), to nearest even, as a float32.
+    static func roundedFloat(_ f: Float, to code: Int) -> Float {
+        switch code {
+        case 10: return Float(Float16(f))
+        case 16:
+            guard !f.isNaN else { return f }
+            let bits = f.bitPattern
+            return Float(bitPattern: (bits &+ 0x7FFF &+ (bits >> 16 & 1)) & 0xFFFF_0000)
+        default: return f
         }
     }
 
