@@ -19,6 +19,43 @@ extension SparseLinearLayer {
         } else {
             applyBatched(x, batch: batch, into: y)
         }
+        if !Self.allFinite(x, count: batch &* inFeatures) { propagateNonFiniteInputs(x, batch: batch, into: y) }
+    }
+
+    /// In dense arithmetic a pruned weight still meets its input: 0 · ±inf and 0 · NaN are NaN, so
+    /// every output row whose weight on a non-finite input was pruned is NaN. The kernels skip
+    /// pruned weights, so those rows are set here; rows with a stored weight (a filler's zero
+    /// included) already got w · x from the kernels. Only inputs with a non-finite value pay for it.
+    func propagateNonFiniteInputs(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        var stored = [Bool](repeating: false, count: outFeatures)
+        for b in 0..<batch {
+            for j in 0..<inFeatures where !x[b &* inFeatures &+ j].isFinite {
+                stored.withUnsafeMutableBufferPointer { stored in
+                    stored.update(repeating: false)
+                    var row = -1
+                    for p in Int(start[j])..<Int(start[j &+ 1]) {
+                        let word = wordBytes == 1 ? Int(words.load(fromByteOffset: p, as: UInt8.self))
+                                                  : Int(words.load(fromByteOffset: 2 &* p, as: UInt16.self))
+                        row &+= (word >> codeBits) &+ 1
+                        stored[row] = true
+                    }
+                    for r in 0..<outFeatures where !stored[r] { y[b &* outFeatures &+ r] = .nan }
+                }
+            }
+        }
+    }
+
+    /// Whether every one of `count` floats is finite: x · 0 is 0 for finite x and NaN otherwise.
+    static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i &+ 16 <= count {
+            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) * 0
+            i &+= 16
+        }
+        var tail: Float = 0
+        while i < count { tail += x[i] * 0; i &+= 1 }
+        return acc.sum() == 0 && tail == 0
     }
 
     /// A stored word's axpy over a 16-sample tile in the batched kernel costs about this many words of

@@ -63,6 +63,34 @@ struct SparseLinearLayerTests {
         }
     }
 
+    /// 0 · ±inf and 0 · NaN are NaN in dense arithmetic: a row whose weight on a non-finite input
+    /// was pruned is NaN, as the exported dense model computes it, on every path (columns, rows,
+    /// batched, threads).
+    @Test func nonFiniteInputsGiveWhatDenseArithmeticGives() throws {
+        let m = try SparseMatrix.random(outFeatures: 64, inFeatures: 48, density: 0.3,
+                                        codebook: SparseMatrix.sharedWeights(bits: 4), seed: 77)
+        for kernels in SparseKernelSet.supported {
+            for threads in [1, 2] {
+                let layer = try SparseLinearLayer(m, threads: threads, minimumParallelWork: 0, kernels: kernels)
+                for (batch, inputDensity) in [(1, 0.4), (1, 1.0), (3, 0.4), (17, 0.4), (64, 1.0)] {
+                    var x = activations(count: batch * 48, density: inputDensity, seed: UInt64(batch) + 5)
+                    // One special value per sample (the first three): ±inf leaves rows with a stored
+                    // weight ±inf and the others NaN; NaN makes the whole sample NaN.
+                    for (k, special) in [Float.infinity, -.infinity, .nan].enumerated() where k < batch {
+                        x[k * 48 + (k * 7 + batch) % 48] = special
+                    }
+                    let got = run(layer, x, batch: batch), want = denseReference(m, x, batch: batch)
+                    let note: Comment = "batch \(batch) inputs \(inputDensity) threads \(threads) \(kernels)"
+                    #expect(got.map(\.isNaN) == want.map(\.isNaN), note)
+                    #expect(got.map { $0.isInfinite ? $0.sign : nil } == want.map { $0.isInfinite ? $0.sign : nil }, note)
+                    let finite = zip(got, want).filter { $0.1.isFinite }
+                    expectClose(finite.map(\.0), finite.map(\.1), note)
+                    #expect(want.contains(where: \.isNaN) && want.contains(where: \.isInfinite), note)
+                }
+            }
+        }
+    }
+
     /// Samples as columns: full 64-sample blocks are read in place, partial ones through a tile.
     @Test(arguments: [1, 2, 17, 64, 100, 128, 576])
     func applyTransposedMatchesDense(batch: Int) throws {
