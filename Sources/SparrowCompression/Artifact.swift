@@ -32,7 +32,9 @@ public struct Artifact: Sendable, Equatable {
         self.layers = layers
     }
 
-    /// The decoded weights of every compressed layer, by initializer name.
+    /// The decoded weights of every compressed layer, by initializer name. Callers that run or
+    /// export the model check the layers against the graph first (`checkLayersAgainstGraph`), so
+    /// that a forged shape is refused before decoding allocates it.
     public func decodedInitializers() throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for layer in layers { out[layer.name] = try layer.denseTensor() }
@@ -40,8 +42,49 @@ public struct Artifact: Sendable, Equatable {
     }
 
     /// Decodes every layer's streams once, so a file whose header is sound but whose streams are
-    /// corrupt is rejected up front.
+    /// corrupt is rejected up front. (The byte format alone; `checkLayersAgainstGraph` checks the
+    /// layers against the graph section.)
     public func validate() throws {
         for layer in layers { try layer.forEachPosition(includeFillers: true) { _, _ in } }
+    }
+
+    /// The graph section parses with every compressed layer in place, and each layer is a weight
+    /// the compressor takes — Gemm's B (rank 2), a MatMul operand (rank 1 or more) or a Conv kernel
+    /// (rank 3 or more) — of at least one node. A graph that is not ONNX, a layer the graph never
+    /// uses or uses only otherwise (a bias), or a rank that no such use allows is refused.
+    public func checkLayersAgainstGraph() throws {
+        let placeholders = Dictionary(layers.map { ($0.name, Tensor.scalar(Float(0))) }, uniquingKeysWith: { a, _ in a })
+        let graph: Graph
+        do {
+            graph = try ONNXModel(serializedBytes: graphBytes, restoringInitializers: placeholders).graph
+        } catch {
+            throw CompressionError.malformedArtifact(section: "GRAPH", message: "\(error)")
+        }
+        for layer in layers {
+            var weightUses = 0
+            for node in graph.nodes {
+                for (index, input) in node.inputs.enumerated() where input == layer.name {
+                    let needed: ClosedRange<Int>?
+                    switch (node.opType, index) {
+                    case ("Gemm", 1): needed = 2...2
+                    case ("MatMul", _): needed = 1...Artifact.maxRank
+                    case ("Conv", 1): needed = 3...Artifact.maxRank
+                    default: needed = nil
+                    }
+                    guard let needed else { continue }
+                    guard needed.contains(layer.shape.count) else {
+                        throw CompressionError.malformedArtifact(
+                            section: "LAYER \(layer.name)",
+                            message: "shape \(layer.shape) cannot be input \(index) of \(node.opType) node '\(node.name)'")
+                    }
+                    weightUses += 1
+                }
+            }
+            guard weightUses > 0 else {
+                throw CompressionError.malformedArtifact(
+                    section: "LAYER \(layer.name)",
+                    message: "the graph uses no such tensor as a Gemm, MatMul or Conv weight")
+            }
+        }
     }
 }

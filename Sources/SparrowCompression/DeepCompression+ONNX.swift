@@ -27,7 +27,8 @@ extension Artifact {
     /// The model with every compressed layer decoded back in: a standard dense ONNX model whose
     /// weights are bit-identical to the pruned and quantized ones.
     public func restoredModel() throws -> ONNXModel {
-        try ONNXModel(serializedBytes: graphBytes, restoringInitializers: decodedInitializers())
+        try checkLayersAgainstGraph()
+        return try ONNXModel(serializedBytes: graphBytes, restoringInitializers: decodedInitializers())
     }
 
     /// Dense ONNX bytes of `restoredModel()`.

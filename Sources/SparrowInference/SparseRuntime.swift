@@ -17,9 +17,7 @@ public func makeRuntime(artifact: Artifact, engine: InferenceEngine = .sparse,
                         threads: Int = SparseLinearLayer.defaultThreads) throws -> DenseRuntime {
     switch engine {
     case .dense:
-        let model = try ONNXModel(serializedBytes: artifact.graphBytes,
-                                  restoringInitializers: try artifact.decodedInitializers())
-        return try DenseRuntime(graph: model.graph)
+        return try DenseRuntime(graph: try artifact.restoredModel().graph)
     case .sparse:
         return try makeSparseRuntime(artifact: artifact, threads: threads)
     }

@@ -42,8 +42,20 @@ public enum FileIO {
         }
     }
 
-    /// Writes atomically (temporary file + rename), so readers never see a half-written file.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    /// Writes atomically (temporary file + rename), so readers never see a half-written file. A
+    /// symlink is followed (the file it names is replaced, not the link); an existing device, FIFO
+    /// or socket (`/dev/null`, a pipe) is written through in place, since renaming over it would
+    /// replace it with a regular file.
+    public static func write(_ bytes: [UInt8], to requested: String) throws {
+        let path = try followLinks(requested)
+        var existing = stat()
+        if lstat(path, &existing) == 0 {
+            switch existing.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw ModelError(.io, "cannot write \(requested): it is a directory")
+            default: return try writeThrough(bytes, to: path, named: requested)
+            }
+        }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         var info = stat()
@@ -71,6 +83,49 @@ public enum FileIO {
             unlink(temporary)
             throw ModelError(.io, "cannot write \(path): \(failure)")
         }
+    }
+
+    /// The path a chain of symlinks ends at (which need not exist yet).
+    static func followLinks(_ path: String) throws -> String {
+        var current = path
+        for _ in 0..<40 {
+            var info = stat()
+            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, buffer.count - 1)
+            guard n > 0 else { throw ModelError(.io, "cannot write \(path): \(reason())") }
+            let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if target.hasPrefix("/") {
+                current = target
+            } else if let slash = current.lastIndex(of: "/") {
+                current = String(current[...slash]) + target
+            } else {
+                current = target
+            }
+        }
+        throw ModelError(.io, "cannot write \(path): too many levels of symbolic links")
+    }
+
+    private static func writeThrough(_ bytes: [UInt8], to path: String, named requested: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelError(.io, "cannot write \(requested): \(reason())") }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw ModelError(.io, "cannot write \(requested): \(reason())") }
+                offset += n
+            }
+        }
+    }
+
+    /// Whether `a` and `b` name one existing file (the same device and inode, through links).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat(), y = stat()
+        guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
+        return x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 
     private static func reason() -> String { String(cString: strerror(errno)) }

@@ -15,6 +15,17 @@ struct BenchLayerCommand: ParsableCommand {
     @Option var indexBits = 5
     @Option(help: "Also time the naive O(n k) k-means on the same survivors.") var reference = true
 
+    func validate() throws {
+        guard (1...65_536).contains(rows), (1...65_536).contains(cols), rows * cols <= 1 << 28 else {
+            throw CLIError("--rows and --cols must be 1...65536 with at most 2^28 weights in all")
+        }
+        guard sparsity.isFinite, sparsity >= 0, sparsity < 1 else { throw CLIError("--sparsity must be in [0, 1), got \(sparsity)") }
+        guard Quantizer.bitRange.contains(bits) else {
+            throw CLIError("--bits must be \(Quantizer.bitRange.lowerBound)...\(Quantizer.bitRange.upperBound), got \(bits)")
+        }
+        guard (1...12).contains(indexBits) else { throw CLIError("--index-bits must be 1...12, got \(indexBits)") }
+    }
+
     func run() throws {
         var rng = SparrowCompression.SplitMix64(seed: 1)
         let n = rows * cols

@@ -37,15 +37,15 @@ struct BenchLayersCommand: ParsableCommand {
     var kernels: SparseKernelSet?
 
     func validate() throws {
-        guard (1...1000).contains(repeats) else { throw ValidationError("--repeats must be 1...1000") }
-        guard parsedBatches != nil else { throw ValidationError("--batches must be positive integers, e.g. 1,64") }
-        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be 1...64") }
+        guard (1...1000).contains(repeats) else { throw CLIError("--repeats must be 1...1000") }
+        guard parsedBatches != nil else { throw CLIError("--batches must be positive integers, e.g. 1,64") }
+        if let t = threads, !(1...64).contains(t) { throw CLIError("--threads must be 1...64") }
         if let k = kernels, !k.isSupported {
-            throw ValidationError(SparseEngineError.unsupportedKernels(k.rawValue).description)
+            throw CLIError(SparseEngineError.unsupportedKernels(k.rawValue).description)
         }
         if let names = layers?.split(separator: ","), let bad = names.first(where: { n in
             !SparseBenchmark.eieLayers.contains { $0.name.lowercased() == n.lowercased() } }) {
-            throw ValidationError("unknown layer \(bad); known: \(SparseBenchmark.eieLayers.map(\.name).joined(separator: ", "))")
+            throw CLIError("unknown layer \(bad); known: \(SparseBenchmark.eieLayers.map(\.name).joined(separator: ", "))")
         }
     }
 

@@ -25,7 +25,7 @@ struct BenchModel: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, iterations > 0, warmup >= 0 else {
-            throw ValidationError("--batch and --iterations must be positive, --warmup non-negative")
+            throw CLIError("--batch and --iterations must be positive, --warmup non-negative")
         }
     }
 

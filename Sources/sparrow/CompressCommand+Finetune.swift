@@ -15,13 +15,24 @@ struct FinetuneArguments: ParsableArguments {
     /// True when the command should retrain.
     func requested(_ config: CompressionConfig) -> Bool { training.dataset != nil || config.finetune?.dataset != nil }
 
+    /// Fine-tuning options with no training set would be ignored (a data-free run): refused instead.
+    func checkNotIgnored(_ config: CompressionConfig) throws {
+        guard !requested(config) else { return }
+        let given = [("--eval", training.eval != nil), ("--epochs", epochs != nil), ("--schedule", schedule != nil),
+                     ("--lr", training.lr != nil), ("--labels", training.labels != nil),
+                     ("the config's \"finetune\" object", config.finetune != nil)].filter(\.1).map(\.0)
+        guard given.isEmpty else {
+            throw CLIError("\(given.joined(separator: ", ")) need a training set: give --dataset (or \"finetune\": {\"dataset\": …})")
+        }
+    }
+
     func run(model: String, config: CompressionConfig, quiet: Bool) throws -> FineTunedCompression.Result {
         var finetune = config.finetune ?? CompressionConfig.Finetune()
         if let epochs { finetune.epochs = epochs }
         if let lr = training.lr { finetune.learningRate = Double(lr) }
         if let schedule {
             guard let s = CompressionConfig.Finetune.Schedule(rawValue: schedule) else {
-                throw ValidationError("--schedule must be oneshot, iterative or gradual, got \(schedule)")
+                throw CLIError("--schedule must be oneshot, iterative or gradual, got \(schedule)")
             }
             finetune.schedule = s
         }

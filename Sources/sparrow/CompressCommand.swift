@@ -18,7 +18,9 @@ struct CompressCommand: ParsableCommand {
     @OptionGroup(title: "Fine-tuning (with --dataset or the config's \"finetune\" object)") var finetune: FinetuneArguments
 
     func run() throws {
+        try CLIFiles.checkOutputs([output, report], inputs: [model, config, finetune.training.dataset, finetune.training.eval])
         let settings = try config.map { try CompressionConfig(json: CLIFiles.read($0)) } ?? CompressionConfig()
+        try finetune.checkNotIgnored(settings)
         if finetune.requested(settings) {
             let result = try finetune.run(model: model, config: settings, quiet: quiet)
             try CLIFiles.write(result.bytes, to: output)
@@ -40,15 +42,32 @@ struct CompressCommand: ParsableCommand {
 /// File access for the commands (the library targets do no I/O).
 enum CLIFiles {
     static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
+        do { return try FileIO.read(path) } catch let error as ModelError { throw CLIError(error.message) }
+    }
+
+    /// Checked before any work: each output's directory exists, no output is one of the inputs
+    /// (which the atomic rename would replace), and no two outputs are the same file.
+    static func checkOutputs(_ outputs: [String?], inputs: [String?]) throws {
+        let outputs = outputs.compactMap { $0 }, inputs = inputs.compactMap { $0 }
+        for (k, output) in outputs.enumerated() {
+            let slash = output.lastIndex(of: "/")
+            let directory = slash.map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
+                throw CLIError("cannot write \(output): directory \(directory) does not exist")
+            }
+            if let input = inputs.first(where: { $0 == output || FileIO.sameFile($0, output) }) {
+                throw CLIError("refusing to write \(output) over the input \(input)")
+            }
+            if let other = outputs[..<k].first(where: { $0 == output || FileIO.sameFile($0, output) }) {
+                throw CLIError("\(output) and \(other) are the same file; give each output its own path")
+            }
         }
-        return [UInt8](data)
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
         do { try FileIO.write(bytes, to: path) } catch let error as ModelError {
-            throw ValidationError(error.message)
+            throw CLIError(error.message)
         }
     }
 }

@@ -17,6 +17,8 @@ struct DsdCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
 
     func run() throws {
+        try CLIFiles.checkOutputs([output], inputs: [model, training.dataset, training.eval])
+        guard sparsity >= 0, sparsity < 1 else { throw CLIError("--sparsity must be in [0, 1), got \(sparsity)") }
         let (_, _, before, after) = try training.trainAndWrite(model: model, epochs: epochs, output: output) { trainer, data in
             try DenseSparseDense.run(trainer, plan: .init(sparsity: sparsity, denseEpochs: epochs, sparseEpochs: epochs,
                                                           redenseEpochs: epochs),

@@ -27,8 +27,8 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print {\"samples\": N, \"accuracy\": A}.") var json = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        guard batchSize > 0 else { throw CLIError("--batch-size must be positive") }
+        if let limit, limit <= 0 { throw CLIError("--limit must be positive") }
     }
 
     func run() throws {
@@ -104,6 +104,8 @@ enum Evaluation {
             let classes = t.shape[1]
             let v = t.floats
             return (0..<batch).map { row in
+                // Scores with a NaN name no class (argmax would fall back to class 0): counted wrong.
+                guard !(0..<classes).contains(where: { v[row * classes + $0].isNaN }) else { return -1 }
                 var best = 0
                 for c in 1..<classes where v[row * classes + c] > v[row * classes + best] { best = c }
                 return Int64(best)

@@ -11,6 +11,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the ONNX model.") var output: String
 
     func run() throws {
+        try CLIFiles.checkOutputs([output], inputs: [artifact])
         let parsed = try Artifact(bytes: CLIFiles.read(artifact))
         try CLIFiles.write(try parsed.denseONNX(), to: output)
     }

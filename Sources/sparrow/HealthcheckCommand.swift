@@ -27,9 +27,9 @@ struct HealthcheckCommand: ParsableCommand {
     var timeout: Double = 3
 
     func validate() throws {
-        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1...65535") }
-        guard timeout > 0, timeout <= 300 else { throw ValidationError("--timeout must be in (0, 300]") }
-        guard path.hasPrefix("/") else { throw ValidationError("--path must start with /") }
+        if let port, !(1...65535).contains(port) { throw CLIError("--port must be 1...65535") }
+        guard timeout > 0, timeout <= 300 else { throw CLIError("--timeout must be in (0, 300]") }
+        guard path.hasPrefix("/") else { throw CLIError("--path must start with /") }
     }
 
     func run() throws {
@@ -38,7 +38,7 @@ struct HealthcheckCommand: ParsableCommand {
         if target == "0.0.0.0" { target = "127.0.0.1" }
         if target == "::" { target = "::1" }
         let port = port ?? env("SPARROW_PORT").map { Int($0) ?? -1 } ?? 8080
-        guard (1...65535).contains(port) else { throw ValidationError("SPARROW_PORT is not a port number") }
+        guard (1...65535).contains(port) else { throw CLIError("SPARROW_PORT is not a port number") }
         let probe = HealthProbe(host: target, port: port, tls: tls ?? (env("SPARROW_TLS_CERT") != nil), timeout: timeout)
         do {
             let status = try probe.status(of: path)

@@ -21,6 +21,7 @@ struct Infer: ParsableCommand {
     @Flag(help: "Write a deflate-compressed .npz.") var compress = false
 
     func run() throws {
+        try CLIFiles.checkOutputs([output], inputs: [model, input])
         let loaded = try loadModelForInference(path: model, engine: engine)
         let feeds = try InputFeeding.load(path: input, for: loaded.graph)
         let results = try loaded.runtime.run(feeds)

@@ -15,6 +15,7 @@ struct InspectCommand: ParsableCommand {
         let bytes = try CLIFiles.read(artifact)
         let parsed = try Artifact(bytes: bytes)
         try parsed.validate()
+        try parsed.checkLayersAgainstGraph()
         let report = CompressionReport(artifact: parsed, fileSize: bytes.count)
         if json { print(String(decoding: report.json(), as: UTF8.self)) } else { print(report.table()) }
     }

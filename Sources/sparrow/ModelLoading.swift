@@ -25,8 +25,7 @@ func loadModelForInference(path: String, engine: InferenceEngine = .sparse) thro
         let (graph, layers) = try makeSparseLayers(artifact: artifact)
         return InferenceModel(graph: graph, runtime: try DenseRuntime(graph: graph, linearOperators: layers))
     case .dense:
-        let model = try ONNXModel(serializedBytes: artifact.graphBytes,
-                                  restoringInitializers: try artifact.decodedInitializers())
+        let model = try artifact.restoredModel()
         return InferenceModel(graph: model.graph, runtime: try DenseRuntime(graph: model.graph))
     }
 }

@@ -26,7 +26,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log format: text or json (SPARROW_LOG_FORMAT).") var logFormat: String?
 
     func validate() throws {
-        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw CLIError("--tls-cert and --tls-key go together") }
     }
 
     func run() throws {
@@ -35,7 +35,7 @@ struct ServeCommand: ParsableCommand {
         func number(_ flag: Int?, _ name: String) throws -> Int? {
             if let flag { return flag }
             guard let raw = env[name], !raw.isEmpty else { return nil }
-            guard let n = Int(raw) else { throw ValidationError("\(name) must be an integer, not '\(raw)'") }
+            guard let n = Int(raw) else { throw CLIError("\(name) must be an integer, not '\(raw)'") }
             return n
         }
 
@@ -44,11 +44,11 @@ struct ServeCommand: ParsableCommand {
         if let v = try number(port, "SPARROW_PORT") { config.port = v }
         if let v = value(dataDir, "SPARROW_DATA_DIR") { config.dataDirectory = v }
         if let v = try number(workers, "SPARROW_WORKERS") {
-            guard v >= 1 else { throw ValidationError("--workers must be at least 1") }
+            guard v >= 1 else { throw CLIError("--workers must be at least 1") }
             config.workers = v
         }
         if let v = try number(queueLimit, "SPARROW_QUEUE_LIMIT") {
-            guard v >= 0 else { throw ValidationError("--queue-limit must not be negative") }
+            guard v >= 0 else { throw CLIError("--queue-limit must not be negative") }
             config.queueLimit = v
         }
         config.apiKeys = apiKey.isEmpty ? APIKeys.parse(env["SPARROW_API_KEY"] ?? "") : apiKey
@@ -57,16 +57,16 @@ struct ServeCommand: ParsableCommand {
         config.tlsCertificate = value(tlsCert, "SPARROW_TLS_CERT")
         config.tlsKey = value(tlsKey, "SPARROW_TLS_KEY")
         if (config.tlsCertificate == nil) != (config.tlsKey == nil) {
-            throw ValidationError("a TLS certificate and key go together")
+            throw CLIError("a TLS certificate and key go together")
         }
         if let v = try number(maxUploadMb, "SPARROW_MAX_UPLOAD_MB") {
-            guard v >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
+            guard v >= 1 else { throw CLIError("--max-upload-mb must be at least 1") }
             config.maxUploadBytes = v << 20
         }
         config.publicDirectory = value(publicDir, "SPARROW_PUBLIC_DIR") ?? "Public"
 
         let format = value(logFormat, "SPARROW_LOG_FORMAT") ?? "text"
-        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format is text or json") }
+        guard ["text", "json"].contains(format) else { throw CLIError("--log-format is text or json") }
         LoggingSystem.bootstrap { label in
             format == "json" ? AnyLogHandler(JSONLogHandler(label: label)) : AnyLogHandler(StreamLogHandler.standardError(label: label))
         }

@@ -16,6 +16,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.") var quiet = false
 
     func run() throws {
+        try CLIFiles.checkOutputs([output], inputs: [model, training.dataset, training.eval])
         let (reports, samples, before, after) = try training.trainAndWrite(model: model, epochs: epochs, output: output) {
             trainer, data in
             try trainer.fit(data, span: .init(stage: "train"), monitor: ProgressPrinter.monitor(quiet: quiet))

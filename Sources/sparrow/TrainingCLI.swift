@@ -25,7 +25,7 @@ struct TrainingArguments: ParsableArguments {
         switch optimizer {
         case "sgd": rule = .sgd(momentum: momentum, weightDecay: weightDecay)
         case "adam": rule = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
-        default: throw ValidationError("--optimizer must be sgd or adam, got \(optimizer)")
+        default: throw CLIError("--optimizer must be sgd or adam, got \(optimizer)")
         }
         return TrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: lr ?? defaultRate,
                                learningRateDecay: lrDecay, optimizer: rule, seed: seed, threads: threads)
@@ -36,7 +36,7 @@ struct TrainingArguments: ParsableArguments {
     }
 
     func trainingData(fallback: String? = nil) throws -> LabeledData {
-        guard let path = dataset ?? fallback else { throw ValidationError("give the training data with --dataset") }
+        guard let path = dataset ?? fallback else { throw CLIError("give the training data with --dataset") }
         return try Self.load(path, labels: labels, split: "train")
     }
 

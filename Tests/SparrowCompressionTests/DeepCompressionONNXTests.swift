@@ -82,3 +82,30 @@ private func mlpModel() throws -> ONNXModel {
         #expect(restored.graph.initializers[q.name]?.floats.map(\.bitPattern) == q.dense().map(\.bitPattern))
     }
 }
+
+@Test func layersAreCheckedAgainstTheGraphBeforeDecoding() throws {
+    let result = try DeepCompression.compress(onnx: try mlpModel().serialized(), config: CompressionConfig())
+    let good = result.artifact
+    try good.checkLayersAgainstGraph()
+    func refused(_ edit: (inout Artifact) -> Void, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var forged = good
+        edit(&forged)
+        let reread = try Artifact(bytes: forged.serialized())  // CRCs sealed: only the graph check can tell
+        try reread.validate()
+        for check in [{ try reread.checkLayersAgainstGraph() }, { _ = try reread.restoredModel() }] {
+            do {
+                try check()
+                Issue.record("accepted", sourceLocation: sourceLocation)
+            } catch {
+                #expect("\(error)".contains(fragment), "\(error)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+    // A decompression bomb: Gemm's B flattened to one huge dimension is refused before 2^31 floats
+    // are allocated.
+    try refused({ $0.layers[0].shape = [1 << 31] }, "cannot be input 1 of Gemm")
+    try refused({ $0.layers[0].name = "W9" }, "reads 'W1', which is not")  // the graph's weight is gone
+    try refused({ var extra = $0.layers[0]; extra.name = "nope"; $0.layers.append(extra) }, "uses no such tensor")
+    try refused({ var extra = $0.layers[0]; extra.name = "b1"; $0.layers.append(extra) }, "uses no such tensor")  // a bias
+    try refused({ $0.graphBytes = [UInt8](repeating: 0xFF, count: 50) }, "GRAPH")
+}

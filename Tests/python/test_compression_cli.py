@@ -114,3 +114,59 @@ def test_inspect_rejects_a_corrupt_file(tmp_path):
     bad.write_bytes(b"GGUF" + bytes(data[4:]))
     out = run_sparrow("inspect", bad, check=False)
     assert out.returncode != 0 and "bad magic" in out.stderr
+
+
+def test_outputs_never_replace_inputs_links_or_devices(tmp_path):
+    src = tmp_path / "m.onnx"
+    onnx.save(mlp_model([64, 32, 10]), src)
+    original = src.read_bytes()
+    # An output naming the input (or another output) is refused before any work, input intact.
+    for args, fragment in [(["compress", src, "-o", src], "over the input"),
+                           (["compress", src, "-o", tmp_path / "r.sparrow", "--report", tmp_path / "r.sparrow"], "same file"),
+                           (["compress", src, "-o", tmp_path / "nodir" / "m.sparrow"], "does not exist")]:
+        out = run_sparrow(*args, check=False)
+        assert out.returncode == 1 and fragment in out.stderr, (args, out.stderr)
+        assert "Usage" not in out.stderr
+    assert src.read_bytes() == original
+    # A symlink is followed: the file it names is written, the link stays a link.
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link.sparrow"
+    link.symlink_to(tmp_path / "real" / "t.sparrow")
+    run_sparrow("compress", src, "-o", link)
+    assert link.is_symlink() and (tmp_path / "real" / "t.sparrow").stat().st_size > 0
+    # A FIFO is written through, not replaced by a regular file.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    run_sparrow("export", link, "-o", fifo)
+    reader.join(timeout=30)
+    assert fifo.is_fifo() and received and len(received[0]) > 1000
+    exported = onnx.load_from_string(received[0])
+    assert {i.name for i in exported.graph.initializer} >= {"fc0.weight"} or len(exported.graph.initializer) > 0
+
+
+def test_runtime_errors_exit_1_without_usage(tmp_path):
+    src = tmp_path / "m.onnx"
+    onnx.save(mlp_model([64, 32, 10]), src)
+    for args, fragment in [(["compress", tmp_path / "missing.onnx", "-o", tmp_path / "o.sparrow"], "no such file"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--epochs", "3"], "need a training set"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--eval", src], "need a training set"),
+                           (["bench-layer", "--rows", "10", "--cols", "10", "--sparsity", "nan"], "--sparsity"),
+                           (["bench-layer", "--rows", "100000000", "--cols", "100000000"], "--rows and --cols"),
+                           (["bench-layer", "--bits", "30"], "--bits"),
+                           (["bench-layer", "--index-bits", "13"], "--index-bits")]:
+        out = run_sparrow(*args, check=False)
+        assert out.returncode == 1, (args, out.returncode, out.stderr)
+        assert fragment in out.stderr, (args, out.stderr)
+    assert not (tmp_path / "o.sparrow").exists()
+
+
+def test_eval_counts_nan_scores_as_wrong(tmp_path):
+    src = tmp_path / "m.onnx"
+    onnx.save(mlp_model([64, 32, 10]), src)
+    np.savez(tmp_path / "d.npz", x=np.full((20, 64), np.nan, np.float32), y=np.zeros(20, np.int64))
+    out = run_sparrow("eval", src, "--dataset", tmp_path / "d.npz", "--json")
+    assert json.loads(out.stdout) == {"samples": 20, "accuracy": 0}
