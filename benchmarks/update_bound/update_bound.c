@@ -27,60 +27,33 @@ static void cycleChain(long n) {  // n dependent adds: one cycle each
     for (long i = 0; i < n; i++) __asm__ volatile("addq $1, %0" : "+r"(v));
 }
 
-static void floatUpdates(void) {
-    float *p = yf;
-    for (long i = 0; i < PASSES; i++) {
+// A function running PASSES passes of eight updates written as OP, over `array`, the base moving
+// on by 72 elements a pass. %0 is the base, %1 the value 3; the rest are registers OP clobbers.
+#define UPDATE_LOOP(name, type, array, ...)                                       \
+    static void name(void) {                                                     \
+        type *p = array;                                                         \
+        for (long i = 0; i < PASSES; i++) {                                      \
+            __asm__ volatile(EIGHT(OP) :: "r"(p), "r"(3) : "memory", ##__VA_ARGS__); \
+            p += 72;                                                             \
+            if (p > array + ROWS) p -= ROWS;                                     \
+        }                                                                        \
+    }
+
 #define OP(o) "vmovss " #o "(%0), %%xmm0\n vaddss %%xmm15, %%xmm0, %%xmm0\n vmovss %%xmm0, " #o "(%0)\n"
-        __asm__ volatile(EIGHT(OP) :: "r"(p) : "memory", "xmm0");
+UPDATE_LOOP(floatUpdates, float, yf, "xmm0")
 #undef OP
-        p += 72;
-        if (p > yf + ROWS) p -= ROWS;
-    }
-}
-
-static void integerReadModifyWrite(void) {
-    int32_t *p = yi;
-    for (long i = 0; i < PASSES; i++) {
 #define OP(o) "addl %1, " #o "(%0)\n"
-        __asm__ volatile(EIGHT(OP) :: "r"(p), "r"(3) : "memory");
+UPDATE_LOOP(integerReadModifyWrite, int32_t, yi)
 #undef OP
-        p += 72;
-        if (p > yi + ROWS) p -= ROWS;
-    }
-}
-
-static void integerLoadAddStore(void) {
-    int32_t *p = yi;
-    for (long i = 0; i < PASSES; i++) {
 #define OP(o) "movl " #o "(%0), %%eax\n addl %1, %%eax\n movl %%eax, " #o "(%0)\n"
-        __asm__ volatile(EIGHT(OP) :: "r"(p), "r"(3) : "memory", "eax");
+UPDATE_LOOP(integerLoadAddStore, int32_t, yi, "eax")
 #undef OP
-        p += 72;
-        if (p > yi + ROWS) p -= ROWS;
-    }
-}
-
-static void floatStoresOnly(void) {
-    float *p = yf;
-    for (long i = 0; i < PASSES; i++) {
 #define OP(o) "vmovss %%xmm15, " #o "(%0)\n"
-        __asm__ volatile(EIGHT(OP) :: "r"(p) : "memory");
+UPDATE_LOOP(floatStoresOnly, float, yf)
 #undef OP
-        p += 72;
-        if (p > yf + ROWS) p -= ROWS;
-    }
-}
-
-static void integerStoresOnly(void) {
-    int32_t *p = yi;
-    for (long i = 0; i < PASSES; i++) {
 #define OP(o) "movl %1, " #o "(%0)\n"
-        __asm__ volatile(EIGHT(OP) :: "r"(p), "r"(3) : "memory");
+UPDATE_LOOP(integerStoresOnly, int32_t, yi)
 #undef OP
-        p += 72;
-        if (p > yi + ROWS) p -= ROWS;
-    }
-}
 
 // A compacted stream (rows and weights written to buffers first, as dropping filler words would
 // need): each update also loads its row and its weight.
