@@ -38,15 +38,20 @@ extension HTTPResponse {
             return .error(.preconditionFailed, "If-Unmodified-Since: the file changed after that")
         }
         let isRead = request.method == .get || request.method == .head
+        // Files answered from memory may go out gzipped (see compressIfAccepted): the representation
+        // this request would get decides which ETag a 304 compares with and carries.
+        let inMemory = size <= maxCompressibleFileSize && isCompressible(headers["Content-Type"])
+        if inMemory {
+            headers.set("Vary", "Accept-Encoding")
+            if acceptsGzip(request.headers["Accept-Encoding"]) && size >= CompressionConfiguration().minimumSize {
+                headers.set("ETag", String(etag.dropLast()) + "-gzip\"")
+            }
+        }
         if let inm = request.headers["If-None-Match"] {
             let tags = inm.split(separator: ",").map { $0.trimmingOWS() }
-            if tags == ["*"] || tags.contains(where: { Self.weakEqual($0, etag) }) {
+            let current = headers["ETag"] ?? etag
+            if tags == ["*"] || tags.contains(where: { ($0.hasPrefix("W/") ? String($0.dropFirst(2)) : $0) == current }) {
                 guard isRead else { return .error(.preconditionFailed, "If-None-Match: the file's ETag matches") }
-                // The 304 carries the validator the 200 would have: the gzip one if that matched.
-                if let gzipTag = tags.first(where: { Self.weakEqual($0, etag) && $0.hasSuffix("-gzip\"") }) {
-                    headers.set("ETag", gzipTag.hasPrefix("W/") ? String(gzipTag.dropFirst(2)) : gzipTag)
-                    headers.set("Vary", "Accept-Encoding")
-                }
                 return HTTPResponse(status: .notModified, headers: headers)
             }
         } else if isRead, let ims = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), modified <= ims {
@@ -68,17 +73,14 @@ extension HTTPResponse {
                 break
             }
         }
-        if size <= maxCompressibleFileSize, isCompressible(headers["Content-Type"]),
-           let data = FileManager.default.contents(atPath: path), data.count == size {
+        if inMemory, let data = FileManager.default.contents(atPath: path), data.count == size {
+            headers.set("ETag", etag)  // compressIfAccepted adds the -gzip suffix if it compresses
+            headers.remove("Vary")     // and the Vary header
             return HTTPResponse(status: .ok, headers: headers, body: .bytes([UInt8](data)))
         }
         return HTTPResponse(status: .ok, headers: headers, body: .file(path: path, offset: 0, length: size))
     }
 
-    static func weakEqual(_ a: String, _ b: String) -> Bool {
-        func strip(_ s: String) -> String { s.hasPrefix("W/") ? String(s.dropFirst(2)) : s }
-        return strip(a) == strip(b) || strip(a) == strip(b).dropLast() + "-gzip\""
-    }
 }
 
 /// A `Range` header for `bytes` of a representation of known size.

@@ -92,7 +92,14 @@ import SparrowHTTP
         #expect(css.status == 200 && css.headers["Content-Encoding"] == "gzip" && css.body.count < text.utf8.count)
         #expect(css.headers["Vary"] == "Accept-Encoding" && css.headers["ETag"]?.hasSuffix("-gzip\"") == true)
         let etag = try #require(css.headers["ETag"])
-        #expect(try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip", "If-None-Match": etag]).status == 304)
+        let revalidated = try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip", "If-None-Match": etag])
+        #expect(revalidated.status == 304 && revalidated.headers["ETag"] == etag && revalidated.headers["Vary"] == "Accept-Encoding")
+        // A client that takes no gzip would get the identity body: the gzip tag does not match it.
+        #expect(try client.request(.get, "/static/site.css", headers: ["If-None-Match": etag]).status == 200)
+        let identityTag = String(etag.dropLast(6)) + "\""
+        let identity = try client.request(.get, "/static/site.css", headers: ["If-None-Match": identityTag])
+        #expect(identity.status == 304 && identity.headers["Vary"] == "Accept-Encoding")
+        #expect(try client.request(.get, "/static/site.css", headers: ["Accept-Encoding": "gzip", "If-None-Match": identityTag]).status == 200)
         let plain = try client.request(.get, "/static/site.css")
         #expect(plain.headers["Content-Encoding"] == nil && plain.text == text && plain.headers["Vary"] == "Accept-Encoding")
         let yaml = try client.request(.get, "/static/api.yaml", headers: ["Accept-Encoding": "gzip"])

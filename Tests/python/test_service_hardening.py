@@ -151,3 +151,29 @@ def test_of_concurrent_cancels_exactly_one_succeeds():
             codes = list(pool.map(lambda _: s.delete("/v1/jobs/" + job).status_code, range(5)))
         assert sorted(codes) == [200, 409, 409, 409, 409], codes
         assert s.wait_job(job)["status"] == "cancelled"
+
+
+def test_a_cancel_that_comes_too_late_is_a_409_not_a_200():
+    # Late in a job (storing the artifact) a cancel cannot take; the answer must say so. Whatever
+    # the stage a DELETE lands in: 200 means cancelled with no new version, 409 means it finished.
+    with su.Server(args=["--workers", "1"]) as s:
+        mid = s.upload_model("late", su.mlp(sizes=(784, 1500, 500, 10)).SerializeToString()).json()["id"]
+        seen = set()
+        for attempt in range(4):
+            job = s.post("/v1/models/%s/compress" % mid, data='{"prune":{"sparsity":0.9}}').json()["id"]
+            target = ["store", "verify", "write", "store"][attempt]
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                state = s.get("/v1/jobs/" + job).json()
+                if state["stage"] == target or state["status"] in ("succeeded", "failed", "cancelled"):
+                    break
+            seen.add(state["stage"])
+            r = s.delete("/v1/jobs/" + job)
+            final = s.wait_job(job)
+            if r.status_code == 200:
+                assert final["status"] == "cancelled" and final["artifact_id"] is None, (state, final)
+            else:
+                assert r.status_code == 409 and final["status"] in ("succeeded", "failed"), (r.status_code, r.text, final)
+        versions = s.get("/v1/models/" + mid).json()["versions"]
+        succeeded = [j for j in s.get("/v1/jobs").json()["items"] if j["status"] == "succeeded"]
+        assert len(versions) == 1 + len(succeeded)

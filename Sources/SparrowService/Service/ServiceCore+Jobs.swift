@@ -103,6 +103,11 @@ extension ServiceCore {
                 seen = s.sequence
             }
             job = try requireJob(id: id)
+            // Past its last progress check (storing the artifact) a job finishes regardless: the
+            // cancellation did not take, and a 200 would tell the client the version was dropped.
+            if job.status == .succeeded || job.status == .failed {
+                throw ServiceError.conflict("job \(id) \(job.status.rawValue) before the cancellation took effect")
+            }
         }
         logger.info("job cancelled", metadata: ["job": "\(id)"])
         return job
