@@ -17,6 +17,10 @@ public struct HTTPConfiguration: Sendable {
     public var spoolDirectory: String = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     public var tls: TLSConfiguration?
     public var compression = CompressionConfiguration()
+    /// Judges a request from its head alone, before a `100 Continue` or any body byte: an error
+    /// returned here is the answer (and the connection closes), so limits the handler would apply
+    /// to the body anyway cost the client no upload.
+    public var headCheck: (@Sendable (HTTPRequestHead) -> HTTPError?)?
     /// Log one line per request through swift-log (label "sparrow.http.access").
     public var accessLog: Bool = true
 

@@ -96,10 +96,14 @@ final class HTTPSession: @unchecked Sendable {
             guard let part else { break }
             switch part {
             case .head(let head):
-                if head.expectsContinue { output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
                 incoming = (head, RequestBodySpool(threshold: configuration.bodyMemoryThreshold,
                                                    directory: configuration.spoolDirectory),
                             DispatchTime.now().uptimeNanoseconds)
+                if let refusal = configuration.headCheck?(head) {
+                    fail(refusal.status, refusal.message, headers: refusal.headers)
+                    break
+                }
+                if head.expectsContinue { output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
             case .body(let bytes):
                 do { try incoming?.spool.append(bytes) } catch { fail(error.status, error.message) }
             case .end(let trailers):
@@ -188,11 +192,11 @@ final class HTTPSession: @unchecked Sendable {
     }
 
     /// Answers a refused or timed-out request and closes after it (the framing can't be trusted).
-    private func fail(_ status: HTTPStatus, _ message: String) {
+    private func fail(_ status: HTTPStatus, _ message: String, headers: HTTPHeaders = HTTPHeaders()) {
         let head = incoming?.head
         incoming?.spool.discard()
         incoming = nil
-        write(.error(status, message), to: head, keepAlive: false)
+        write(HTTPError(status, message, headers: headers).response, to: head, keepAlive: false)
         logger?.info("\(head?.method.rawValue ?? "-") \(head?.target ?? "-") \(status.code) refused: \(message)",
                      metadata: ["peer": "\(remoteAddress ?? "-")"])
         closeAfterOutput = true

@@ -72,6 +72,21 @@ import SparrowHTTP
         #expect(result.closed)
     }
 
+    @Test func aHeadCheckAnswersBeforeContinueOrBody() throws {
+        var config = HTTPConfiguration()
+        config.headCheck = { head in
+            head.target.hasPrefix("/echo?small") && head.framing != .none && head.framing != .length(3)
+                ? HTTPError(.contentTooLarge, "too big for this route") : nil
+        }
+        let client = HTTPTestClient(responder: Self.router(), configuration: config)
+        let refused = client.exchange("POST /echo?small HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 50\r\n\r\n")
+        let responses = try HTTPTestResponse.parseAll(refused.output)
+        #expect(responses.map(\.status) == [413] && responses[0].text.contains("too big for this route"))
+        #expect(refused.closed)
+        let passed = client.exchange("POST /echo?small HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(try HTTPTestResponse.parseAll(passed.output).map(\.status) == [100, 200])
+    }
+
     @Test func expectContinueSendsInterimResponse() throws {
         let result = client.exchange([Array("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".utf8), Array("ok".utf8)])
         let responses = try HTTPTestResponse.parseAll(result.output)

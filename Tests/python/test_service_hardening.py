@@ -177,3 +177,22 @@ def test_a_cancel_that_comes_too_late_is_a_409_not_a_200():
         versions = s.get("/v1/models/" + mid).json()["versions"]
         succeeded = [j for j in s.get("/v1/jobs").json()["items"] if j["status"] == "succeeded"]
         assert len(versions) == 1 + len(succeeded)
+
+
+def test_uploads_over_the_limit_are_refused_from_their_head():
+    # No 100 Continue and no body read: the Content-Length (or the coding) decides.
+    import socket
+    with su.Server(args=["--max-upload-mb", "1"]) as s:
+        def first_line(head):
+            with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+                sock.sendall(head.encode())
+                return sock.recv(4096).decode(errors="replace").split("\r\n")[0]
+        over = "POST /v1/models?name=m HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n" \
+               "Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+        assert first_line(over % ((1 << 20) + 10)).startswith("HTTP/1.1 413")
+        assert first_line(over % (1 << 20)).startswith("HTTP/1.1 100")
+        multipart = over.replace("application/octet-stream", "multipart/form-data; boundary=b")
+        assert first_line(multipart % ((1 << 20) + 1000)).startswith("HTTP/1.1 100")  # framing room
+        brotli = "POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\n" \
+                 "Expect: 100-continue\r\nContent-Length: 10\r\n\r\n"
+        assert first_line(brotli).startswith("HTTP/1.1 415")

@@ -20,6 +20,7 @@ public final class SparrowService: Sendable {
         try? FileManager.default.removeItem(atPath: spool)  // bodies of requests a crash cut off
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
         http.spoolDirectory = spool
+        http.headCheck = { [limit = configuration.maxUploadBytes] head in SparrowService.refusal(of: head, uploadLimit: limit) }
         if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
             http.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
         }
@@ -49,5 +50,26 @@ public final class SparrowService: Sendable {
         server.shutdownOnSignals(deadline: core.configuration.shutdownGrace) { [core] in core.shutdown() }
         server.waitUntilStopped()
         core.shutdown()
+    }
+}
+
+extension SparrowService {
+    /// What a request's head alone already rules out, answered before any body byte (and before a
+    /// `100 Continue`): an upload whose Content-Length passes the limit (multipart gets 64 KiB of
+    /// framing on top), and a Content-Encoding the server cannot decode.
+    static func refusal(of head: HTTPRequestHead, uploadLimit: Int) -> HTTPError? {
+        let codings = head.headers.listValues(for: "Content-Encoding").map { $0.lowercased() }.filter { $0 != "identity" }
+        if !(codings.isEmpty || (codings.count == 1 && ["gzip", "x-gzip", "deflate"].contains(codings[0]))) {
+            var headers = HTTPHeaders()
+            headers.set("Accept-Encoding", RequestDecompression.acceptedCodings)
+            return HTTPError(.unsupportedMediaType, "Content-Encoding \(codings.joined(separator: ", ")) is not supported; "
+                             + "send gzip, deflate or no coding", headers: headers)
+        }
+        let path = head.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.target
+        guard head.method == .post, path == "/v1/models" || path == "/v1/datasets", case .length(let length) = head.framing,
+              codings.isEmpty else { return nil }
+        let multipart = head.headers["Content-Type"]?.lowercased().hasPrefix("multipart/") ?? false
+        guard length > uploadLimit + (multipart ? 64 * 1024 : 0) else { return nil }
+        return HTTPError(.contentTooLarge, "the upload exceeds the limit of \(uploadLimit) bytes")
     }
 }
