@@ -48,15 +48,21 @@ public struct Artifact: Sendable, Equatable {
         for layer in layers { try layer.forEachPosition(includeFillers: true) { _, _ in } }
     }
 
+    /// The graph section, parsed with each compressed layer restored as a one-value placeholder: the
+    /// stored graph lacks them, and ONNX validation wants every input defined.
+    public func placeholderGraph() throws -> Graph {
+        let placeholders = Dictionary(layers.map { ($0.name, Tensor.scalar(Float(0))) }, uniquingKeysWith: { a, _ in a })
+        return try ONNXModel(serializedBytes: graphBytes, restoringInitializers: placeholders).graph
+    }
+
     /// The graph section parses with every compressed layer in place, and each layer is a weight
     /// the compressor takes — Gemm's B (rank 2), a MatMul operand (rank 1 or more) or a Conv kernel
     /// (rank 3 or more) — of at least one node. A graph that is not ONNX, a layer the graph never
     /// uses or uses only otherwise (a bias), or a rank that no such use allows is refused.
     public func checkLayersAgainstGraph() throws {
-        let placeholders = Dictionary(layers.map { ($0.name, Tensor.scalar(Float(0))) }, uniquingKeysWith: { a, _ in a })
         let graph: Graph
         do {
-            graph = try ONNXModel(serializedBytes: graphBytes, restoringInitializers: placeholders).graph
+            graph = try placeholderGraph()
         } catch {
             throw CompressionError.malformedArtifact(section: "GRAPH", message: "\(error)")
         }

@@ -17,25 +17,14 @@ extension Gzip {
     /// names) or raw deflate (RFC 1951, what some clients send as "deflate") body in 64 KiB steps,
     /// handing each decoded piece to `sink` and stopping as soon as more than `limit` bytes come out:
     /// a small body cannot expand into unbounded memory or disk.
+    /// The format is told by the first two bytes: a gzip or zlib header, else raw deflate.
     static func inflate(_ input: HTTPRequest.Body, limit: Int,
                         into sink: (UnsafeBufferPointer<UInt8>) throws(HTTPError) -> Void) throws -> Int {
-        do {
-            return try inflate(input, limit: limit, windowBits: 15 + 32, into: sink)  // gzip or zlib, by header
-        } catch InflateFailure.corrupt where input.firstTwoBytesLookRaw {
-            return try inflate(input, limit: limit, windowBits: -15, into: sink)
-        }
-    }
-
-    private static func inflate(_ input: HTTPRequest.Body, limit: Int, windowBits: Int32,
-                                into sink: (UnsafeBufferPointer<UInt8>) throws(HTTPError) -> Void) throws -> Int {
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        guard sparrow_inflateInit2(stream, windowBits) == Z_OK else {
-            stream.deallocate()
-            throw InflateFailure.corrupt
-        }
+        var windowBits: Int32?  // set, and the stream initialised, from the first chunk
         defer {
-            inflateEnd(stream)
+            if windowBits != nil { inflateEnd(stream) }
             stream.deallocate()
         }
         let output = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
@@ -43,6 +32,11 @@ extension Gzip {
         var produced = 0
         var ended = false
         try input.forEachChunk { chunk throws in
+            if windowBits == nil {
+                let bits: Int32 = looksLikeGzipOrZlib(chunk) ? 15 + 32 : -15  // 15 + 32: either, by header
+                guard sparrow_inflateInit2(stream, bits) == Z_OK else { throw InflateFailure.corrupt }
+                windowBits = bits
+            }
             var offset = 0
             while offset < chunk.count {
                 if ended {
@@ -64,6 +58,7 @@ extension Gzip {
                 }
             }
         }
+        guard windowBits != nil else { throw InflateFailure.corrupt }  // no bytes at all
         // Drain what zlib still holds for the last input.
         while !ended {
             let (status, _, written) = step(stream, UnsafeBufferPointer(start: nil, count: 0), from: 0, into: output)
@@ -117,13 +112,15 @@ extension HTTPRequest.Body {
         }
     }
 
-    /// Whether the body could be raw deflate rather than gzip or zlib: neither header starts it.
-    var firstTwoBytesLookRaw: Bool {
-        var head: [UInt8] = []
-        try? forEachChunk { chunk in if head.isEmpty { head = Array(chunk.prefix(2)) } }
-        guard head.count == 2 else { return true }
-        let gzip = head[0] == 0x1f && head[1] == 0x8b
-        let zlib = head[0] & 0x0f == 8 && (UInt16(head[0]) << 8 | UInt16(head[1])) % 31 == 0
-        return !gzip && !zlib
+}
+
+extension Gzip {
+    /// Whether `chunk` starts with a gzip header (1f 8b) or a zlib one (deflate method, header
+    /// check a multiple of 31); raw deflate has neither.
+    static func looksLikeGzipOrZlib(_ chunk: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard chunk.count >= 2 else { return false }
+        let gzip = chunk[0] == 0x1f && chunk[1] == 0x8b
+        let zlib = chunk[0] & 0x0f == 8 && (UInt16(chunk[0]) << 8 | UInt16(chunk[1])) % 31 == 0
+        return gzip || zlib
     }
 }

@@ -78,7 +78,8 @@ public struct HTTPRequest: Sendable {
         }
     }
 
-    static func split(target: String) -> (path: String, query: String?) {
+    /// A request target's path (still percent-encoded) and query.
+    public static func split(target: String) -> (path: String, query: String?) {
         guard let q = target.firstIndex(of: "?") else { return (target, nil) }
         return (String(target[..<q]), String(target[target.index(after: q)...]))
     }

@@ -11,11 +11,12 @@ extension HTTPResponse {
               compressed.count < bytes.count else { return }
         body = .bytes(compressed)
         headers.set("Content-Encoding", "gzip")
-        if let etag = headers["ETag"] {
-            // A different representation needs a different validator.
-            headers.set("ETag", etag.hasSuffix("\"") ? String(etag.dropLast()) + "-gzip\"" : etag)
-        }
+        if let etag = headers["ETag"] { headers.set("ETag", Self.gzipETag(etag)) }
     }
+
+    /// The validator of the gzip representation of the one tagged `etag`: a different
+    /// representation needs a different one.
+    static func gzipETag(_ etag: String) -> String { etag.hasSuffix("\"") ? String(etag.dropLast()) + "-gzip\"" : etag }
 
     static func isCompressible(_ contentType: String?) -> Bool {
         guard let type = contentType?.split(separator: ";").first?.trimmingOWS().lowercasedASCII() else { return false }

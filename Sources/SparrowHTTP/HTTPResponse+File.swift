@@ -31,7 +31,7 @@ extension HTTPResponse {
         if let im = request.headers["If-Match"] {
             let tags = im.split(separator: ",").map { $0.trimmingOWS() }
             // Strong comparison: a weak tag never matches (RFC 9110 §13.1.1).
-            guard tags == ["*"] || tags.contains(where: { $0 == etag || $0 == etag.dropLast() + "-gzip\"" }) else {
+            guard tags == ["*"] || tags.contains(where: { $0 == etag || $0 == gzipETag(etag) }) else {
                 return .error(.preconditionFailed, "If-Match: the file's ETag is \(etag)")
             }
         } else if let ius = request.headers["If-Unmodified-Since"].flatMap(HTTPDate.parse), modified > ius {
@@ -41,21 +41,23 @@ extension HTTPResponse {
         // Files answered from memory may go out gzipped (see compressIfAccepted): the representation
         // this request would get decides which ETag a 304 compares with and carries.
         let inMemory = size <= maxCompressibleFileSize && isCompressible(headers["Content-Type"])
-        if inMemory {
-            headers.set("Vary", "Accept-Encoding")
-            if acceptsGzip(request.headers["Accept-Encoding"]) && size >= CompressionConfiguration().minimumSize {
-                headers.set("ETag", String(etag.dropLast()) + "-gzip\"")
-            }
+        let gzipped = inMemory && acceptsGzip(request.headers["Accept-Encoding"])
+            && size >= CompressionConfiguration().minimumSize
+        let current = gzipped ? gzipETag(etag) : etag
+        func notModified() -> HTTPResponse {
+            var validators = headers
+            validators.set("ETag", current)
+            if inMemory { validators.set("Vary", "Accept-Encoding") }
+            return HTTPResponse(status: .notModified, headers: validators)
         }
         if let inm = request.headers["If-None-Match"] {
             let tags = inm.split(separator: ",").map { $0.trimmingOWS() }
-            let current = headers["ETag"] ?? etag
             if tags == ["*"] || tags.contains(where: { ($0.hasPrefix("W/") ? String($0.dropFirst(2)) : $0) == current }) {
                 guard isRead else { return .error(.preconditionFailed, "If-None-Match: the file's ETag matches") }
-                return HTTPResponse(status: .notModified, headers: headers)
+                return notModified()
             }
         } else if isRead, let ims = request.headers["If-Modified-Since"].flatMap(HTTPDate.parse), modified <= ims {
-            return HTTPResponse(status: .notModified, headers: headers)
+            return notModified()
         }
         // If-Range with another validator means "send everything".
         let ifRangeOK = request.headers["If-Range"].map { $0.trimmingOWS() == etag } ?? true
@@ -74,8 +76,7 @@ extension HTTPResponse {
             }
         }
         if inMemory, let data = FileManager.default.contents(atPath: path), data.count == size {
-            headers.set("ETag", etag)  // compressIfAccepted adds the -gzip suffix if it compresses
-            headers.remove("Vary")     // and the Vary header
+            // compressIfAccepted adds the -gzip suffix and Vary when it compresses.
             return HTTPResponse(status: .ok, headers: headers, body: .bytes([UInt8](data)))
         }
         return HTTPResponse(status: .ok, headers: headers, body: .file(path: path, offset: 0, length: size))

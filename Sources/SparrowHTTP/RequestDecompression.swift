@@ -24,15 +24,25 @@ public struct RequestDecompression: HTTPMiddleware {
         spoolDirectory = configuration.spoolDirectory
     }
 
+    /// The content codings of a request, identity left out.
+    public static func codings(_ headers: HTTPHeaders) -> [String] {
+        headers.listValues(for: "Content-Encoding").map { $0.lowercased() }.filter { $0 != "identity" }
+    }
+
+    /// The 415 for codings this middleware cannot decode (anything but one of gzip, x-gzip and
+    /// deflate), or nil; a server's `headCheck` can answer it before the body arrives.
+    public static func refusal(of codings: [String]) -> HTTPError? {
+        guard !codings.isEmpty, !(codings.count == 1 && ["gzip", "x-gzip", "deflate"].contains(codings[0])) else { return nil }
+        var headers = HTTPHeaders()
+        headers.set("Accept-Encoding", acceptedCodings)
+        return HTTPError(.unsupportedMediaType, "Content-Encoding \(codings.joined(separator: ", ")) is not supported; "
+                         + "send gzip, deflate or no coding", headers: headers)
+    }
+
     public func respond(to request: HTTPRequest, next: (HTTPRequest) throws -> HTTPResponse) throws -> HTTPResponse {
-        let codings = request.headers.listValues(for: "Content-Encoding").map { $0.lowercased() }.filter { $0 != "identity" }
+        let codings = Self.codings(request.headers)
         guard !codings.isEmpty, request.body.count > 0 else { return try next(request) }
-        guard codings.count == 1, ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
-            var headers = HTTPHeaders()
-            headers.set("Accept-Encoding", Self.acceptedCodings)
-            throw HTTPError(.unsupportedMediaType, "Content-Encoding \(codings.joined(separator: ", ")) is not supported; "
-                            + "send gzip, deflate or no coding", headers: headers)
-        }
+        if let refusal = Self.refusal(of: codings) { throw refusal }
         var spool = RequestBodySpool(threshold: memoryThreshold, directory: spoolDirectory)
         do {
             _ = try Gzip.inflate(request.body, limit: limit) { piece throws(HTTPError) in try spool.append(Array(piece)) }

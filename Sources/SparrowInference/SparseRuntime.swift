@@ -34,10 +34,8 @@ public func makeSparseRuntime(artifact: Artifact, threads: Int = SparseLinearLay
 public func makeSparseLayers(artifact: Artifact, threads: Int = SparseLinearLayer.defaultThreads)
     throws -> (graph: Graph, layers: [String: SparseLinearLayer])
 {
-    // The stored graph lacks the compressed initializers and ONNX validation wants every input
-    // defined, so each is restored as a one-value placeholder and dropped again after parsing.
-    let placeholders = Dictionary(uniqueKeysWithValues: artifact.layers.map { ($0.name, Tensor.scalar(Float(0))) })
-    var graph = try ONNXModel(serializedBytes: artifact.graphBytes, restoringInitializers: placeholders).graph
+    // Each placeholder is dropped again below: replaced by a packed layer or the decoded tensor.
+    var graph = try artifact.placeholderGraph()
     let uses = SparseWeightUse.classify(graph: graph, layers: artifact.layers)
     var operators: [String: SparseLinearLayer] = [:]
     for layer in artifact.layers {

@@ -56,8 +56,7 @@ public enum FileIO {
             default: return try writeThrough(bytes, to: path, named: requested)
             }
         }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let directory = directory(of: path)
         var info = stat()
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw ModelError(.io, "cannot write \(path): directory \(directory) does not exist")
@@ -66,16 +65,7 @@ public enum FileIO {
         let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ModelError(.io, "cannot write \(path): \(reason())") }
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { failure = reason(); return }
-                offset += n
-            }
-        }
+        var failure = writeAll(bytes, to: fd)
         if failure == nil && fsync(fd) != 0 { failure = reason() }
         close(fd)
         if failure == nil && rename(temporary, path) != 0 { failure = reason() }
@@ -110,15 +100,27 @@ public enum FileIO {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ModelError(.io, "cannot write \(requested): \(reason())") }
         defer { close(fd) }
-        try bytes.withUnsafeBytes { raw in
+        if let failure = writeAll(bytes, to: fd) { throw ModelError(.io, "cannot write \(requested): \(failure)") }
+    }
+
+    /// Writes every byte (retrying EINTR and short writes); the reason on failure.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+        bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw ModelError(.io, "cannot write \(requested): \(reason())") }
+                guard n > 0 else { return reason() }
                 offset += n
             }
+            return nil
         }
+    }
+
+    /// The directory a file path lies in ("." for a bare name, "/" for a file at the root).
+    public static func directory(of path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        return slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
     }
 
     /// Whether `a` and `b` name one existing file (the same device and inode, through links).

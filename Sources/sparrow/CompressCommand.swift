@@ -50,8 +50,7 @@ enum CLIFiles {
     static func checkOutputs(_ outputs: [String?], inputs: [String?]) throws {
         let outputs = outputs.compactMap { $0 }, inputs = inputs.compactMap { $0 }
         for (k, output) in outputs.enumerated() {
-            let slash = output.lastIndex(of: "/")
-            let directory = slash.map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
+            let directory = FileIO.directory(of: output)
             var isDirectory = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
                 throw CLIError("cannot write \(output): directory \(directory) does not exist")

@@ -58,14 +58,9 @@ extension SparrowService {
     /// `100 Continue`): an upload whose Content-Length passes the limit (multipart gets 64 KiB of
     /// framing on top), and a Content-Encoding the server cannot decode.
     static func refusal(of head: HTTPRequestHead, uploadLimit: Int) -> HTTPError? {
-        let codings = head.headers.listValues(for: "Content-Encoding").map { $0.lowercased() }.filter { $0 != "identity" }
-        if !(codings.isEmpty || (codings.count == 1 && ["gzip", "x-gzip", "deflate"].contains(codings[0]))) {
-            var headers = HTTPHeaders()
-            headers.set("Accept-Encoding", RequestDecompression.acceptedCodings)
-            return HTTPError(.unsupportedMediaType, "Content-Encoding \(codings.joined(separator: ", ")) is not supported; "
-                             + "send gzip, deflate or no coding", headers: headers)
-        }
-        let path = head.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.target
+        let codings = RequestDecompression.codings(head.headers)
+        if let refusal = RequestDecompression.refusal(of: codings) { return refusal }
+        let path = HTTPRequest.split(target: head.target).path
         guard head.method == .post, path == "/v1/models" || path == "/v1/datasets", case .length(let length) = head.framing,
               codings.isEmpty else { return nil }
         let multipart = head.headers["Content-Type"]?.lowercased().hasPrefix("multipart/") ?? false

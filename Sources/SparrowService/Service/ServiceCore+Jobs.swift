@@ -50,13 +50,18 @@ extension ServiceCore {
     /// skip this: it parses the whole upload.
     private func checkNamedLayers(_ config: CompressionConfig, modelID: String) throws {
         guard !config.layerReferences.isEmpty else { return }
-        guard let source = try catalog.versions(of: modelID).first else { throw ServiceError.notFound("model \(modelID) is gone") }
-        let graph = try ONNXModel(serializedBytes: try blobs.read(source.digest)).graph
+        let graph = try ONNXModel(serializedBytes: try uploadedONNX(of: modelID)).graph
         do {
             _ = try CompressionPlan(graph: graph, config: config)
         } catch {
             throw ServiceError.badRequest("invalid compression config: \(error)")
         }
+    }
+
+    /// The bytes of version 1, the uploaded ONNX model, that every compression starts from.
+    private func uploadedONNX(of modelID: String) throws -> [UInt8] {
+        guard let source = try catalog.versions(of: modelID).first else { throw ServiceError.notFound("model \(modelID) is gone") }
+        return try blobs.read(source.digest)
     }
 
     /// A rough wait before a full queue has room: one job's worth of time per worker round.
@@ -165,11 +170,8 @@ extension ServiceCore {
     /// Data-free Deep Compression of version 1, producing the next version.
     private func compress(_ job: inout JobRecord, context: JobContext) throws {
         let config = try CompressionConfig(json: Array(job.config.utf8))
-        guard let source = try catalog.versions(of: job.modelID).first else {
-            throw ServiceError.notFound("model \(job.modelID) is gone")
-        }
         try stage(&job, "load", 0.0, context)
-        let onnxBytes = try blobs.read(source.digest)
+        let onnxBytes = try uploadedONNX(of: job.modelID)
         let model = try ONNXModel(serializedBytes: onnxBytes)
         let jobID = job.id
         let board = self.board
