@@ -157,7 +157,9 @@ def test_runtime_errors_exit_1_without_usage(tmp_path):
                            (["bench-layer", "--rows", "10", "--cols", "10", "--sparsity", "nan"], "--sparsity"),
                            (["bench-layer", "--rows", "100000000", "--cols", "100000000"], "--rows and --cols"),
                            (["bench-layer", "--bits", "30"], "--bits"),
-                           (["bench-layer", "--index-bits", "13"], "--index-bits")]:
+                           (["bench-layer", "--index-bits", "13"], "--index-bits"),
+                           (["dsd", src, "--dataset", tmp_path / "d.npz", "-o", tmp_path / "o.onnx", "--sparsity", "1.5"], "--sparsity"),
+                           (["dsd", src, "--dataset", tmp_path / "d.npz", "-o", tmp_path / "o.onnx", "--sparsity", "nan"], "--sparsity")]:
         out = run_sparrow(*args, check=False)
         assert out.returncode == 1, (args, out.returncode, out.stderr)
         assert fragment in out.stderr, (args, out.stderr)
