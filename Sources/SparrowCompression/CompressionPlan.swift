@@ -21,7 +21,7 @@ public struct LayerPlan: Sendable, Equatable {
 
 /// Which initializers are compressed, and how. The compressible layers are the weight inputs of
 /// Gemm (B), MatMul (a constant operand) and Conv (W) with float32 data and at least `minParams`
-/// values; everything else (biases, small tensors, other ops' constants) stays dense.
+/// values, or named by a per-layer override; everything else (biases, small tensors, other ops' constants) stays dense.
 public struct CompressionPlan: Sendable, Equatable {
     public var config: CompressionConfig
     /// In the graph's node order, each initializer once.
@@ -57,8 +57,11 @@ public struct CompressionPlan: Sendable, Equatable {
             }
         }
         layers = []
+        let named = Set(config.layerReferences.map(\.name))
         for (name, kind) in candidates {
-            guard let tensor = graph.initializers[name], tensor.count >= max(1, config.minParams) else { continue }
+            // A layer an override names is compressed whatever its size: min_params only filters the rest.
+            guard let tensor = graph.initializers[name], tensor.count >= 1,
+                  named.contains(name) || tensor.count >= config.minParams else { continue }
             let rule: PruningRule
             if let s = config.prune.layers[name] { rule = .sparsity(s) }
             else if let q = config.prune.thresholdStd { rule = .thresholdStd(q) }

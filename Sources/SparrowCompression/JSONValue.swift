@@ -132,7 +132,7 @@ struct StrictObject {
     }
 
     static func integer(_ v: JSONValue, path: String, in range: ClosedRange<Int>) throws(CompressionError) -> Int {
-        guard case .number(let d) = v, d == d.rounded(), abs(d) < 9e15 else {
+        guard case .number(let d) = v, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else {  // 2^53: exact in a double
             let got: String
             if case .number(let d) = v { got = "\(d)" } else { got = v.typeName }
             throw .invalidConfig(path: path, message: "expected an integer, got \(got)")

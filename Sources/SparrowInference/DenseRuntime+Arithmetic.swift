@@ -1,6 +1,7 @@
+import Glibc
 import SparrowModel
 
-/// Add, Sub, Mul, Div with multidirectional broadcasting, for float32 and int64.
+/// Add, Sub, Mul, Div with multidirectional broadcasting, for float32 and int64; Pow and PRelu.
 /// Integer arithmetic wraps on overflow (as ONNX runtimes do in C++); integer division truncates
 /// toward zero and division by zero is an error.
 extension DenseRuntime {
@@ -68,21 +69,37 @@ extension DenseRuntime {
     }
 
     static func intArithmetic(_ op: ArithmeticOp, _ plan: BroadcastPlan, _ x: [Int64], _ y: [Int64]) -> [Int64] {
-        var out = [Int64](repeating: 0, count: plan.outCount)
-        out.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { a in
-                y.withUnsafeBufferPointer { b in
-                    guard let oa = o.baseAddress, let aa = a.baseAddress, let ba = b.baseAddress else { return }
-                    switch op {
-                    case .add: plan.apply(aa, ba, oa) { $0 &+ $1 }
-                    case .sub: plan.apply(aa, ba, oa) { $0 &- $1 }
-                    case .mul: plan.apply(aa, ba, oa) { $0 &* $1 }
-                    case .div: plan.apply(aa, ba, oa) { $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue }
-                    }
-                }
-            }
+        switch op {
+        case .add: plan.map(x, y) { $0 &+ $1 }
+        case .sub: plan.map(x, y) { $0 &- $1 }
+        case .mul: plan.map(x, y) { $0 &* $1 }
+        case .div: plan.map(x, y) { $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue }
         }
-        return out
+    }
+
+    /// Pow: a float base; the exponent may be float or integer (as ONNX allows).
+    static func pow(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(2...2)
+        try context.requireOutputs(1...1)
+        return { args in
+            let x = try args.required(0, "X"), y = try args.required(1, "Y")
+            guard case .float32(let base) = x.storage else { throw RuntimeError("Pow supports a float32 base, got INT64") }
+            let plan = try BroadcastPlan(x.shape, y.shape)
+            return [Tensor(shape: plan.outShape, floats: plan.map(base, y.floats) { powf($0, $1) })]
+        }
+    }
+
+    /// PRelu: slope broadcast to X's shape (unidirectionally).
+    static func pRelu(_ context: CompileContext) throws -> Kernel {
+        try context.requireInputs(2...2)
+        try context.requireOutputs(1...1)
+        return { args in
+            let x = try args.required(0, "X").requireFloats("X"), xShape = try args.required(0, "X").shape
+            let slope = try args.required(1, "slope").requireFloats("slope")
+            let plan = try BroadcastPlan(xShape, try args.required(1, "slope").shape)
+            guard plan.outShape == xShape else { throw RuntimeError("slope cannot be broadcast to X's shape \(xShape)") }
+            return [Tensor(shape: xShape, floats: plan.map(x, slope) { $0 < 0 ? $0 * $1 : $0 })]
+        }
     }
 
     /// True when operand A is laid out exactly like the output (so writing o[i] after reading a[i] is safe).

@@ -2,13 +2,32 @@ import SparrowModel
 
 /// The op table: op key (see `DenseRuntime.opKey`) → kernel factory.
 extension DenseRuntime {
-    static let kernelFactories: [String: KernelFactory] = [
+    static let kernelFactories: [String: KernelFactory] = coreFactories.merging(mathFactories) { core, _ in core }
+
+    static let coreFactories: [String: KernelFactory] = [
         "Gemm": gemm,
         "MatMul": matMul,
         "Add": arithmetic(.add),
         "Sub": arithmetic(.sub),
         "Mul": arithmetic(.mul),
         "Div": arithmetic(.div),
+        "Pow": pow,
+        "PRelu": pRelu,
+        "Min": variadic(.min),
+        "Max": variadic(.max),
+        "Sum": variadic(.sum),
+        "Mean": variadic(.mean),
+        "Equal": compare(.equal),
+        "Greater": compare(.greater),
+        "GreaterOrEqual": compare(.greaterOrEqual),
+        "Less": compare(.less),
+        "LessOrEqual": compare(.lessOrEqual),
+        "And": logic(.and),
+        "Or": logic(.or),
+        "Xor": logic(.xor),
+        "Not": not,
+        "Where": whereOp,
+        "Expand": expand,
         "Relu": relu,
         "LeakyRelu": leakyRelu,
         "Sigmoid": sigmoid,

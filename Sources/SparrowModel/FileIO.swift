@@ -47,6 +47,11 @@ public enum FileIO {
     /// or socket (`/dev/null`, a pipe) is written through in place, since renaming over it would
     /// replace it with a regular file.
     public static func write(_ bytes: [UInt8], to requested: String) throws {
+        // stat follows /proc's magic links too (/dev/stdout → pipe:[…]), which readlink cannot.
+        var target = stat()
+        if stat(requested, &target) == 0, ![S_IFREG, S_IFDIR].contains(target.st_mode & S_IFMT) {
+            return try writeThrough(bytes, to: requested, named: requested)
+        }
         let path = try followLinks(requested)
         var existing = stat()
         if lstat(path, &existing) == 0 {

@@ -44,13 +44,20 @@ public enum Dimension: Sendable, Equatable, Hashable {
 /// A declared graph input or output.
 public struct ValueInfo: Sendable, Equatable {
     public var name: String
-    public var dataType: DataType
+    /// The declared type; values are computed in its `computeType`.
+    public var elementType: ElementType
     public var shape: [Dimension]
 
-    public init(name: String, dataType: DataType, shape: [Dimension]) {
+    public var dataType: DataType { elementType.computeType }
+
+    public init(name: String, elementType: ElementType, shape: [Dimension]) {
         self.name = name
-        self.dataType = dataType
+        self.elementType = elementType
         self.shape = shape
+    }
+
+    public init(name: String, dataType: DataType, shape: [Dimension]) {
+        self.init(name: name, elementType: ElementType(dataType), shape: shape)
     }
 }
 

@@ -122,9 +122,12 @@ public enum NPY {
         }
     }
 
-    /// Serializes a tensor as `.npy` (little-endian, C order).
-    public static func encode(_ tensor: Tensor) -> [UInt8] {
-        let descr = tensor.dataType == .float32 ? "<f4" : "<i8"
+    /// Serializes a tensor as `.npy` (little-endian, C order), in `element` when given (numpy has no
+    /// bfloat16, so BF16 values are written as float32 after rounding).
+    public static func encode(_ tensor: Tensor, as element: ElementType? = nil) -> [UInt8] {
+        let element = element ?? ElementType(tensor.dataType)
+        if element == .bfloat16 { return encode(ElementType.bfloat16.converting(tensor), as: .float32) }
+        let descr = descriptor(element)
         let shapeText: String
         switch tensor.shape.count {
         case 0: shapeText = "()"
@@ -145,22 +148,32 @@ public enum NPY {
         out += useV2 ? [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24 & 0xff)]
                      : [UInt8(length & 0xff), UInt8(length >> 8)]
         out += Array(header.utf8)
-        switch tensor.storage {
-        case .float32(let values):
-            out.reserveCapacity(out.count + values.count * 4)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        case .int64(let values):
-            out.reserveCapacity(out.count + values.count * 8)
-            for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        }
+        out += element.littleEndianBytes(tensor)
         return out
+    }
+
+    static func descriptor(_ element: ElementType) -> String {
+        switch element {
+        case .bool: "|b1"
+        case .uint8: "|u1"
+        case .int8: "|i1"
+        case .uint16: "<u2"
+        case .int16: "<i2"
+        case .uint32: "<u4"
+        case .int32: "<i4"
+        case .uint64: "<u8"
+        case .int64: "<i8"
+        case .float16: "<f2"
+        case .float32, .bfloat16: "<f4"
+        case .float64: "<f8"
+        }
     }
 
     public static func read(path: String) throws -> Tensor {
         try FileIO.decode(path, with: decode)
     }
 
-    public static func write(_ tensor: Tensor, to path: String) throws {
-        try FileIO.write(encode(tensor), to: path)
+    public static func write(_ tensor: Tensor, as element: ElementType? = nil, to path: String) throws {
+        try FileIO.write(encode(tensor, as: element), to: path)
     }
 }

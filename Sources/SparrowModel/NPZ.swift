@@ -152,8 +152,10 @@ public enum NPZ {
         return data
     }
 
-    /// Serializes arrays as an `.npz` archive, members in name order.
-    public static func encode(_ arrays: [String: Tensor], compressed: Bool = false) throws -> [UInt8] {
+    /// Serializes arrays as an `.npz` archive, members in name order, each in its `elementTypes`
+    /// entry when it has one.
+    public static func encode(_ arrays: [String: Tensor], elementTypes: [String: ElementType] = [:],
+                              compressed: Bool = false) throws -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         func le(_ v: Int, _ width: Int, into buf: inout [UInt8]) {
@@ -164,7 +166,7 @@ public enum NPZ {
         for (key, tensor) in sorted {
             let name = Array((key + ".npy").utf8)
             guard name.count < 0xffff else { throw ModelError(.invalid, ".npz writing: array name too long") }
-            let raw = NPY.encode(tensor)
+            let raw = NPY.encode(tensor, as: elementTypes[key])
             let body = compressed ? try Zlib.deflateRaw(raw) : raw
             let offset = out.count
             guard raw.count < 0xffff_ffff, body.count < 0xffff_ffff, offset < 0xffff_ffff else {
@@ -205,7 +207,8 @@ public enum NPZ {
         try FileIO.decode(path, with: decode)
     }
 
-    public static func write(_ arrays: [String: Tensor], to path: String, compressed: Bool = false) throws {
-        try FileIO.write(encode(arrays, compressed: compressed), to: path)
+    public static func write(_ arrays: [String: Tensor], elementTypes: [String: ElementType] = [:], to path: String,
+                             compressed: Bool = false) throws {
+        try FileIO.write(encode(arrays, elementTypes: elementTypes, compressed: compressed), to: path)
     }
 }

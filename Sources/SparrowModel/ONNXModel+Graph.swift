@@ -106,7 +106,7 @@ extension ONNXModel {
         guard case .tensorType(let tt)? = vi.type.value else {
             throw ModelError(.unsupported, "\(role) '\(vi.name)' is not a tensor (sequences and maps are not supported)")
         }
-        let dataType = try Tensor.dataType(onnxElementType: tt.elemType, what: "\(role) '\(vi.name)'")
+        let elementType = try Tensor.elementType(onnxCode: tt.elemType, what: "\(role) '\(vi.name)'")
         // An absent shape (unknown rank) is represented as [], like a scalar.
         var shape: [Dimension] = []
         for (i, d) in tt.shape.dim.enumerated() {
@@ -122,7 +122,7 @@ extension ONNXModel {
                 shape.append(.dynamic("\(vi.name)_dim\(i)"))
             }
         }
-        return ValueInfo(name: vi.name, dataType: dataType, shape: shape)
+        return ValueInfo(name: vi.name, elementType: elementType, shape: shape)
     }
 
     static func attribute(_ a: Onnx_AttributeProto, owner: String) throws -> Attribute {

@@ -7,34 +7,12 @@ import SwiftProtobuf
 /// float32 and integer types (int8..int64, uint8..uint64, bool) become int64. Every count is checked
 /// against the bytes actually present before anything is allocated.
 extension Tensor {
-    /// ONNX element types Sparrow reads, with their size in `raw_data`.
-    enum ONNXElement: Int32 {
-        case float = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7
-        case bool = 9, float16 = 10, double = 11, uint32 = 12, uint64 = 13, bfloat16 = 16
-
-        var byteWidth: Int {
-            switch self {
-            case .uint8, .int8, .bool: return 1
-            case .uint16, .int16, .float16, .bfloat16: return 2
-            case .float, .int32, .uint32: return 4
-            case .int64, .double, .uint64: return 8
-            }
-        }
-
-        var sparrowType: DataType {
-            switch self {
-            case .float, .double, .float16, .bfloat16: return .float32
-            default: return .int64
-            }
-        }
-    }
-
-    /// The Sparrow type an ONNX element type (`TensorProto.DataType` code) converts to.
-    static func dataType(onnxElementType code: Int32, what: String) throws -> DataType {
-        guard let element = ONNXElement(rawValue: code) else {
+    /// The element type of a `TensorProto.DataType` code, or an error naming the unsupported type.
+    static func elementType(onnxCode code: Int32, what: String) throws -> ElementType {
+        guard let element = ElementType(onnxCode: code) else {
             throw ModelError(.unsupported, "\(what) has unsupported ONNX data type \(onnxTypeName(code))")
         }
-        return element.sparrowType
+        return element
     }
 
     static func onnxTypeName(_ code: Int32) -> String {
@@ -65,9 +43,7 @@ extension Tensor {
         if proto.hasSegment {
             throw ModelError(.unsupported, "segmented tensors not supported: tensor '\(proto.name)'")
         }
-        guard let element = ONNXElement(rawValue: proto.dataType) else {
-            throw ModelError(.unsupported, "\(what) has unsupported ONNX data type \(Tensor.onnxTypeName(proto.dataType))")
-        }
+        let element = try Tensor.elementType(onnxCode: proto.dataType, what: what)
         let count = try Tensor.elementCount(ofONNXDims: proto.dims, what: what)
         let shape = proto.dims.map { Int($0) }
 
@@ -77,7 +53,7 @@ extension Tensor {
             guard !overflow, raw.count == expected else {
                 throw ModelError(.malformed, "\(what): raw_data holds \(raw.count) bytes, shape \(proto.dims) needs \(count) × \(element.byteWidth)")
             }
-            self = try Tensor.decodeRaw(raw, element: element, count: count, shape: shape, what: what)
+            self = try Tensor.decodeRaw(raw, element: element, shape: shape, what: what)
             return
         }
 
@@ -87,10 +63,10 @@ extension Tensor {
             }
         }
         switch element {
-        case .float:
+        case .float32:
             try check(proto.floatData.count, "float_data")
             self.init(shape: shape, floats: proto.floatData)
-        case .double:
+        case .float64:
             try check(proto.doubleData.count, "double_data")
             self.init(shape: shape, floats: proto.doubleData.map { Float($0) })
         case .float16:
@@ -119,50 +95,8 @@ extension Tensor {
         }
     }
 
-    private static func decodeRaw(_ raw: Data, element: ONNXElement, count: Int, shape: [Int],
-                                  what: String) throws -> Tensor {
-        try raw.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws -> Tensor in
-            func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
-                T(littleEndian: buf.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
-            }
-            switch element {
-            case .float:
-                return Tensor(shape: shape, floats: (0..<count).map { Float(bitPattern: load(UInt32.self, $0)) })
-            case .double:
-                return Tensor(shape: shape, floats: (0..<count).map { Float(Double(bitPattern: load(UInt64.self, $0))) })
-            case .float16:
-                return Tensor(shape: shape, floats: (0..<count).map { float(fromHalfBits: load(UInt16.self, $0)) })
-            case .bfloat16:
-                return Tensor(shape: shape, floats: (0..<count).map { Float(bitPattern: UInt32(load(UInt16.self, $0)) << 16) })
-            case .int64:
-                return Tensor(shape: shape, int64s: (0..<count).map { load(Int64.self, $0) })
-            case .int32:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(Int32.self, $0)) })
-            case .int16:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(Int16.self, $0)) })
-            case .int8:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(Int8.self, $0)) })
-            case .uint8:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(UInt8.self, $0)) })
-            case .bool:
-                return Tensor(shape: shape, int64s: (0..<count).map { load(UInt8.self, $0) != 0 ? 1 : 0 })
-            case .uint16:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(UInt16.self, $0)) })
-            case .uint32:
-                return Tensor(shape: shape, int64s: (0..<count).map { Int64(load(UInt32.self, $0)) })
-            case .uint64:
-                var values = [Int64]()
-                values.reserveCapacity(count)
-                for i in 0..<count {
-                    let v = load(UInt64.self, i)
-                    guard let converted = Int64(exactly: v) else {
-                        throw ModelError(.unsupported, "\(what): value \(v) does not fit in int64")
-                    }
-                    values.append(converted)
-                }
-                return Tensor(shape: shape, int64s: values)
-            }
-        }
+    private static func decodeRaw(_ raw: Data, element: ElementType, shape: [Int], what: String) throws -> Tensor {
+        try raw.withUnsafeBytes { try element.decodeLittleEndian($0, shape: shape, what: what) }
     }
 
     /// IEEE 754 half-precision bits to float32 (subnormals, infinities and NaN included).

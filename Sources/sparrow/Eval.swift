@@ -59,7 +59,7 @@ enum Evaluation {
         var correct = 0
         var start = 0
         while start < total {
-            let end = min(start + batchSize, total)
+            let end = start + min(batchSize, total - start)
             let batch = data.batch(start..<end)
             let x = try InputFeeding.convert(reshape(batch.x, to: input), to: input)
             try InputFeeding.checkShape(x.shape, against: input)

@@ -8,8 +8,9 @@ struct Infer: ParsableCommand {
         abstract: "Run a model on inputs from an .npz (or .npy) file and write its outputs to an .npz.",
         discussion: """
             IN is an .npz with one array per graph input, named after the input, or an .npy for a \
-            single-input model. Arrays are converted to the input's declared type (FP32 or INT64). \
-            OUT receives one array per graph output (an .npy path is accepted for single-output models).
+            single-input model. Arrays are converted to the input's declared type (a value that type \
+            cannot hold is an error; float16/bfloat16 inputs are rounded). OUT receives one array per \
+            graph output in its declared type (an .npy path is accepted for single-output models).
             """
     )
 
@@ -25,13 +26,14 @@ struct Infer: ParsableCommand {
         let loaded = try loadModelForInference(path: model, engine: engine)
         let feeds = try InputFeeding.load(path: input, for: loaded.graph)
         let results = try loaded.runtime.run(feeds)
+        let declared = Dictionary(loaded.graph.outputs.map { ($0.name, $0.elementType) }) { first, _ in first }
         if output.hasSuffix(".npy") {
-            guard results.count == 1, let only = results.values.first else {
+            guard results.count == 1, let (name, only) = results.first else {
                 throw CLIError("the model has \(results.count) outputs; write them to an .npz")
             }
-            try NPY.write(only, to: output)
+            try NPY.write(only, as: declared[name], to: output)
         } else {
-            try NPZ.write(results, to: output, compressed: compress)
+            try NPZ.write(results, elementTypes: declared, to: output, compressed: compress)
         }
     }
 }

@@ -35,6 +35,15 @@ enum InputFeeding {
     }
 
     static func convert(_ t: Tensor, to info: ValueInfo) throws -> Tensor {
+        let computed = try convert(t, toComputeTypeOf: info)
+        let held = info.elementType.converting(computed)
+        if info.dataType == .int64, held != computed, let bad = zip(computed.int64s, held.int64s).first(where: { $0 != $1 }) {
+            throw CLIError("input '\(info.name)' is \(info.elementType.rawValue) but holds \(bad.0)")
+        }
+        return held
+    }
+
+    private static func convert(_ t: Tensor, toComputeTypeOf info: ValueInfo) throws -> Tensor {
         switch (t.storage, info.dataType) {
         case (.float32, .float32), (.int64, .int64):
             return t
@@ -44,7 +53,7 @@ enum InputFeeding {
             guard let bad = v.first(where: { !$0.isFinite || $0 != $0.rounded() }) else {
                 return Tensor(shape: t.shape, int64s: v.map { Int64($0) })
             }
-            throw CLIError("input '\(info.name)' must be integers (INT64), but holds \(bad)")
+            throw CLIError("input '\(info.name)' must be integers (\(info.elementType.rawValue)), but holds \(bad)")
         }
     }
 
@@ -68,6 +77,6 @@ enum InputFeeding {
     }
 
     static func names(_ infos: [ValueInfo]) -> String {
-        infos.map { "'\($0.name)' \(describe($0.shape)) \($0.dataType.rawValue)" }.joined(separator: ", ")
+        infos.map { "'\($0.name)' \(describe($0.shape)) \($0.elementType.rawValue)" }.joined(separator: ", ")
     }
 }

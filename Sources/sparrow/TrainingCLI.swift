@@ -12,23 +12,39 @@ struct TrainingArguments: ParsableArguments {
     var eval: String?
     @Option(help: "IDX labels file for --eval IDX images.") var evalLabels: String?
     @Option(help: "Learning rate.") var lr: Float?
-    @Option(help: "Learning-rate factor applied after each epoch.") var lrDecay: Float = 1
-    @Option(help: "Mini-batch size.") var batchSize: Int = 64
-    @Option(help: "sgd or adam.") var optimizer: String = "sgd"
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "L2 weight decay.") var weightDecay: Float = 5e-4
-    @Option(help: "Seed of shuffling and dropout: equal seeds give identical results.") var seed: UInt64 = 0
-    @Option(help: "OpenBLAS threads.") var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    // Optional, with defaults applied below, so `compress` can tell which were given.
+    @Option(help: "Learning-rate factor applied after each epoch (default 1).") var lrDecay: Float?
+    @Option(help: "Mini-batch size (default 64).") var batchSize: Int?
+    @Option(help: "sgd or adam (default sgd).") var optimizer: String?
+    @Option(help: "SGD momentum (default 0.9).") var momentum: Float?
+    @Option(help: "L2 weight decay (default 5e-4).") var weightDecay: Float?
+    @Option(help: "Seed of shuffling and dropout: equal seeds give identical results (default 0).") var seed: UInt64?
+    @Option(help: "OpenBLAS threads (default: the number of cores).") var threads: Int?
+
+    var effectiveBatchSize: Int { batchSize ?? 64 }
+    var effectiveSeed: UInt64 { seed ?? 0 }
+    var effectiveThreads: Int { threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The options given on the command line, by flag, for refusing those a command would ignore.
+    var given: [String] {
+        [("--dataset", dataset != nil), ("--labels", labels != nil), ("--eval", eval != nil),
+         ("--eval-labels", evalLabels != nil), ("--lr", lr != nil), ("--lr-decay", lrDecay != nil),
+         ("--batch-size", batchSize != nil), ("--optimizer", optimizer != nil), ("--momentum", momentum != nil),
+         ("--weight-decay", weightDecay != nil), ("--seed", seed != nil), ("--threads", threads != nil)]
+            .filter(\.1).map(\.0)
+    }
 
     func options(epochs: Int, defaultRate: Float) throws -> TrainingOptions {
         let rule: Optimizer
-        switch optimizer {
-        case "sgd": rule = .sgd(momentum: momentum, weightDecay: weightDecay)
+        let weightDecay = self.weightDecay ?? 5e-4
+        switch optimizer ?? "sgd" {
+        case "sgd": rule = .sgd(momentum: momentum ?? 0.9, weightDecay: weightDecay)
         case "adam": rule = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
-        default: throw CLIError("--optimizer must be sgd or adam, got \(optimizer)")
+        case let other: throw CLIError("--optimizer must be sgd or adam, got \(other)")
         }
-        return TrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: lr ?? defaultRate,
-                               learningRateDecay: lrDecay, optimizer: rule, seed: seed, threads: threads)
+        return TrainingOptions(epochs: epochs, batchSize: effectiveBatchSize, learningRate: lr ?? defaultRate,
+                               learningRateDecay: lrDecay ?? 1, optimizer: rule, seed: effectiveSeed,
+                               threads: effectiveThreads)
     }
 
     static func load(_ path: String, labels: String?, split: String) throws -> LabeledData {

@@ -57,7 +57,7 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
     expectInvalid("[]", containing: "JSON object")
     expectInvalid(#"{"inputs": []}"#, containing: "non-empty 'inputs'")
     expectInvalid(#"{"inputs": [{"datatype": "FP32", "shape": [1], "data": [1]}]}"#, containing: "'name'")
-    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "BYTES", "shape": [1], "data": ["a"]}]}"#, containing: "FP32 and INT64")
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "BYTES", "shape": [1], "data": ["a"]}]}"#, containing: "BOOL, UINT8")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [-1], "data": [1]}]}"#, containing: "non-negative")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1.5], "data": [1]}]}"#, containing: "non-negative")
     expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [true], "data": [1]}]}"#, containing: "non-negative")
@@ -144,4 +144,80 @@ private func expectInvalid(_ json: String, binary: [UInt8] = [], headerLength: I
     let json = #"{"inputs": [{"name": "x", "datatype": "INT64", "shape": [3], "data": [-9223372036854775808, 9223372036854775807, -9223372036854775000]}]}"#
     let request = try InferenceCodec.decodeRequest(Array(json.utf8), headerLength: nil)
     #expect(request.inputs[0].tensor == Tensor(shape: [3], int64s: [.min, .max, -9223372036854775000]))
+}
+
+private func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+    values.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+}
+
+@Test func everyDeclaredDatatypeDecodesFromBinary() throws {
+    // Bytes built by hand, not by the codec's own encoder.
+    let cases: [(String, [Int], [UInt8], Tensor)] = [
+        ("BOOL", [3], [0, 1, 7], Tensor(shape: [3], int64s: [0, 1, 1])),
+        ("UINT8", [2], [0, 255], Tensor(shape: [2], int64s: [0, 255])),
+        ("INT8", [2], [0x80, 0x7f], Tensor(shape: [2], int64s: [-128, 127])),
+        ("UINT16", [1], littleEndian([UInt16(65535)]), Tensor(shape: [1], int64s: [65535])),
+        ("INT16", [1], littleEndian([Int16(-300)]), Tensor(shape: [1], int64s: [-300])),
+        ("UINT32", [1], littleEndian([UInt32.max]), Tensor(shape: [1], int64s: [4294967295])),
+        ("INT32", [1], littleEndian([Int32.min]), Tensor(shape: [1], int64s: [-2147483648])),
+        ("UINT64", [1], littleEndian([UInt64(1) << 40]), Tensor(shape: [1], int64s: [1 << 40])),
+        ("FP16", [2], littleEndian([UInt16(0x3e00), UInt16(0xfc00)]), Tensor(shape: [2], floats: [1.5, -.infinity])),
+        ("BF16", [1], littleEndian([UInt16(0x3fc0)]), Tensor(shape: [1], floats: [1.5])),
+        ("FP64", [1], littleEndian([(-0.25 as Double).bitPattern]), Tensor(shape: [1], floats: [-0.25])),
+    ]
+    for (datatype, shape, bytes, expected) in cases {
+        let json = #"{"inputs": [{"name": "x", "datatype": "\#(datatype)", "shape": \#(shape), "parameters": {"binary_data_size": \#(bytes.count)}}]}"#
+        let request = try InferenceCodec.decodeRequest(body(json, binary: bytes), headerLength: json.utf8.count)
+        #expect(request.inputs[0].tensor == expected, "\(datatype)")
+        #expect(request.inputs[0].elementType.rawValue == datatype)
+    }
+    let tooBig = #"{"inputs": [{"name": "x", "datatype": "UINT64", "shape": [1], "parameters": {"binary_data_size": 8}}]}"#
+    expectInvalid(tooBig, binary: littleEndian([UInt64.max]), headerLength: tooBig.utf8.count, containing: "does not fit in int64")
+    let short = #"{"inputs": [{"name": "x", "datatype": "FP16", "shape": [2], "parameters": {"binary_data_size": 8}}]}"#
+    expectInvalid(short, binary: [UInt8](repeating: 0, count: 8), headerLength: short.utf8.count, containing: "needs 4 bytes")
+}
+
+@Test func jsonDataMustFitTheDeclaredDatatype() throws {
+    func decode(_ datatype: String, _ data: String) throws -> InferenceInput {
+        let json = #"{"inputs": [{"name": "x", "datatype": "\#(datatype)", "shape": [2], "data": \#(data)}]}"#
+        return try InferenceCodec.decodeRequest(body(json), headerLength: nil).inputs[0]
+    }
+    #expect(try decode("BOOL", "[true, false]").tensor == Tensor(shape: [2], int64s: [1, 0]))
+    #expect(try decode("UINT8", "[0, 255]").tensor == Tensor(shape: [2], int64s: [0, 255]))
+    #expect(try decode("INT16", "[-32768, 2.0]").tensor == Tensor(shape: [2], int64s: [-32768, 2]))
+    // Floats hold what the declared type holds: 0.1 as fp16, 70000 overflows fp16.
+    #expect(try decode("FP16", "[0.1, 70000]").tensor == Tensor(shape: [2], floats: [Float(Float16(0.1)), .infinity]))
+    #expect(try decode("BF16", "[1.00390625, 3]").tensor == Tensor(shape: [2], floats: [1, 3]))
+    for (datatype, data, fragment) in [("UINT8", "[0, 256]", "UINT8 but holds 256"), ("UINT8", "[0, -1]", "UINT8 but holds -1"),
+                                       ("INT8", "[0, 128]", "INT8 but holds 128"), ("UINT64", "[0, -1]", "UINT64 but holds -1"),
+                                       ("UINT32", "[0, 1.5]", "UINT32 but holds 1.5"), ("BOOL", "[1, 0]", "true and false"),
+                                       ("INT32", "[true, 1]", "only numbers"), ("FP16", "[\"1\", 1]", "only numbers")] {
+        expectInvalid(#"{"inputs": [{"name": "x", "datatype": "\#(datatype)", "shape": [2], "data": \#(data)}]}"#,
+                      containing: fragment)
+    }
+}
+
+@Test func outputsTravelInTheModelsDeclaredDatatype() throws {
+    let outputs = [
+        InferenceOutput(name: "h", elementType: .float16, tensor: Tensor(shape: [2], floats: [1.5, 70000]), binary: true),
+        InferenceOutput(name: "b", elementType: .bool, tensor: Tensor(shape: [2], int64s: [0, 5]), binary: true),
+        InferenceOutput(name: "n", elementType: .bfloat16, tensor: Tensor(shape: [1], floats: [Float(bitPattern: 0x7f80_0001)]), binary: true),
+        InferenceOutput(name: "u", elementType: .uint8, tensor: Tensor(shape: [2], int64s: [257, -1]), binary: false),
+        InferenceOutput(name: "q", elementType: .uint64, tensor: Tensor(shape: [1], int64s: [-1]), binary: false),
+        InferenceOutput(name: "t", elementType: .bool, tensor: Tensor(shape: [2], floats: [0, 0.5]), binary: false),
+        InferenceOutput(name: "d", elementType: .float64, tensor: Tensor(shape: [1], floats: [0.1]), binary: true),
+    ]
+    let encoded = InferenceCodec.encodeResponse(InferenceResponse(modelName: "m", modelVersion: "1", id: nil, outputs: outputs))
+    let headerLength = try #require(encoded.headerLength)
+    let header = String(decoding: encoded.body[..<headerLength], as: UTF8.self)
+    #expect(header.contains(#""name":"h","datatype":"FP16","shape":[2],"parameters":{"binary_data_size":4}"#))
+    #expect(header.contains(#""name":"b","datatype":"BOOL","shape":[2],"parameters":{"binary_data_size":2}"#))
+    #expect(header.contains(#""name":"u","datatype":"UINT8","shape":[2],"data":[1,255]"#))
+    #expect(header.contains(#""name":"q","datatype":"UINT64","shape":[1],"data":[18446744073709551615]"#))
+    #expect(header.contains(#""name":"t","datatype":"BOOL","shape":[2],"data":[false,true]"#))
+    let tail = Array(encoded.body[headerLength...])
+    #expect(tail[0..<4] == [0x00, 0x3e, 0x00, 0x7c])  // 1.5, +inf as fp16
+    #expect(tail[4..<6] == [0, 1])
+    #expect(tail[6..<8] == [0xc0, 0x7f])  // a NaN stays a NaN in bf16
+    #expect(Array(tail[8...]) == littleEndian([Double(Float(0.1)).bitPattern]))
 }

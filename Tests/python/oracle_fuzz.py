@@ -747,8 +747,79 @@ def gen_dag(g):
     return m, feeds
 
 
+def gen_math(g):
+    """Element-wise math, NaN/inf/zero/negative inputs included, through a broadcast Pow/PRelu/Min/Max/Sum/Mean."""
+    r = g.r
+    shp = g.dims(r.randint(1, 4), 1, 5)
+    x = g.f(*shp)
+    if r.random() < 0.3:
+        flat = x.reshape(-1)
+        for _ in range(r.randint(1, 3)):
+            flat[r.randrange(flat.size)] = r.choice([0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, -1e-30, 0.5, -2.5])
+    op = r.choice(["Exp", "Log", "Sqrt", "Reciprocal", "Erf", "Floor", "Ceil", "Round", "Softsign", "Softplus",
+                   "HardSwish", "HardSigmoid", "Elu", "Selu", "Gelu", "Neg", "Abs", "Sign", "Pow", "PRelu",
+                   "Min", "Max", "Sum", "Mean"])
+    attrs, inits, ins, opset = {}, [], ["x"], 14
+    if op == "Gelu":
+        opset = 20
+        if r.random() < 0.5: attrs["approximate"] = r.choice(["none", "tanh"])
+    elif op == "HardSigmoid" and r.random() < 0.7:
+        attrs["alpha"], attrs["beta"] = r.choice([0.2, 0.5, -1.0]), r.choice([0.5, 0.0, 2.0])
+    elif op == "Elu" and r.random() < 0.7:
+        attrs["alpha"] = r.choice([1.0, 0.3, 2.0])
+    elif op in ("Pow", "PRelu"):
+        s = [1 if r.random() < 0.4 else d for d in shp[r.randint(0, len(shp)):]]
+        other = g.f(*s)
+        if op == "Pow":
+            x = np.abs(x) if r.random() < 0.7 else x
+            other = np.round(other * 2).astype(np.float32) if r.random() < 0.5 else other
+        ins.append("o"); inits.append(("o", other))
+    elif op in ("Min", "Max", "Sum", "Mean"):
+        for k in range(r.randint(0, 3)):
+            s = [1 if r.random() < 0.4 else d for d in shp[r.randint(0, len(shp)):]]
+            ins.append(f"o{k}"); inits.append((f"o{k}", g.f(*s)))
+    return mk_model([N(op, ins, ["y"], **attrs)], [("x", FLOAT, shp)], [("y", FLOAT, None)], inits, opset), {"x": x}
+
+
+def gen_mask(g):
+    """Comparisons, logic and Where on broadcast shapes: the masking patterns exporters emit."""
+    r = g.r
+    sa, sb = bcast_shapes(g)
+    ty = r.choice([FLOAT, FLOAT, INT64])
+    def val(s):
+        if ty == FLOAT:
+            v = np.array(np.round(g.f(*s) * 2) / 2, np.float32)
+            if v.size and r.random() < 0.2:
+                v.reshape(-1)[0] = np.nan
+            return v
+        return np.array(g.np.integers(-3, 4, size=s), np.int64)
+    a, b = val(sa), val(sb)
+    cmp = r.choice(["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual"])
+    nodes = [N(cmp, ["a", "b"], ["c"])]
+    final = "c"
+    if r.random() < 0.5:
+        logic = r.choice(["And", "Or", "Xor", "Not"])
+        if logic == "Not":
+            nodes.append(N("Not", ["c"], ["l"]))
+        else:
+            nodes += [N(r.choice(["Less", "Greater"]), ["b", "a"], ["c2"]), N(logic, ["c", "c2"], ["l"])]
+        final = "l"
+    outs = [("m", INT64, None)]
+    nodes.append(N("Cast", [final], ["m"], to=INT64))
+    if r.random() < 0.7:
+        nodes.append(N("Where", [final, "a", "b"], ["w"]))
+        outs.append(("w", ty, None))
+    if r.random() < 0.3:
+        nodes.append(N("Expand", ["a", "shape"], ["e"]))
+        outs.append(("e", ty, None))
+        target = [d if r.random() < 0.7 else 1 for d in np.broadcast_shapes(sa, sb)]
+        return mk_model(nodes, [("a", ty, sa), ("b", ty, sb)], outs, [("shape", i64(target))], 16), {"a": a, "b": b}
+    return mk_model(nodes, [("a", ty, sa), ("b", ty, sb)], outs, [], 16), {"a": a, "b": b}
+
+
 DENSE_FAMILIES = {"dag": gen_dag, "gemm": gen_gemm, "matmul": gen_matmul, "conv": gen_conv, "pool": gen_pool, "bn": gen_bn,
-                  "unary": gen_unary, "binary": gen_binary, "shape": gen_shape, "chain": gen_chain}
+                  "unary": gen_unary, "binary": gen_binary, "shape": gen_shape, "chain": gen_chain,
+                  "math": gen_math, "mask": gen_mask}
 
 
 # ----------------------------------------------------------------------------------------------

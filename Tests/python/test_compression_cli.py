@@ -7,7 +7,9 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from compression_util import conv_model, initializers, mlp_model, run_sparrow
+import subprocess
+
+from compression_util import conv_model, initializers, mlp_model, run_sparrow, sparrow_bin
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.environ.get("SPARROW_BIN", ".build/release/sparrow")),
                                 reason="release binary not built")
@@ -103,6 +105,15 @@ def test_bad_configs_are_rejected_with_their_path(tmp_path, config, fragment):
     assert not (tmp_path / "m.sparrow").exists()
 
 
+def test_an_override_compresses_a_layer_below_min_params_and_seeds_reach_2_pow_53(tmp_path):
+    # fc2 (30×5 = 150 weights) is below the default min_params of 256: left dense unless named.
+    model = mlp_model([20, 30, 5])
+    _, _, plain, _ = compress(tmp_path, model)
+    assert [l["name"] for l in plain["layers"]] == ["fc1.weight"]
+    _, _, named, _ = compress(tmp_path, model, {"quantize": {"layers": {"fc2.weight": 3}, "seed": 2 ** 53}})
+    assert [(l["name"], l["weight_bits"]) for l in named["layers"]] == [("fc1.weight", 5), ("fc2.weight", 3)]
+
+
 def test_inspect_rejects_a_corrupt_file(tmp_path):
     _, art, _, _ = compress(tmp_path, conv_model(), {"min_params": 100})
     data = bytearray(art.read_bytes())
@@ -144,6 +155,10 @@ def test_outputs_never_replace_inputs_links_or_devices(tmp_path):
     run_sparrow("export", link, "-o", fifo)
     reader.join(timeout=30)
     assert fifo.is_fifo() and received and len(received[0]) > 1000
+    # /dev/stdout into a pipe: /proc's magic link names no file, but opening it writes the pipe.
+    piped = subprocess.run(f"{sparrow_bin()} compress {src} -o {tmp_path / 'p.sparrow'} -q --report /dev/stdout | cat",
+                           shell=True, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and json.loads(piped.stdout)["layers"], piped.stderr
     exported = onnx.load_from_string(received[0])
     assert {i.name for i in exported.graph.initializer} >= {"fc0.weight"} or len(exported.graph.initializer) > 0
 
@@ -154,6 +169,9 @@ def test_runtime_errors_exit_1_without_usage(tmp_path):
     for args, fragment in [(["compress", tmp_path / "missing.onnx", "-o", tmp_path / "o.sparrow"], "no such file"),
                            (["compress", src, "-o", tmp_path / "o.sparrow", "--epochs", "3"], "need a training set"),
                            (["compress", src, "-o", tmp_path / "o.sparrow", "--eval", src], "need a training set"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--eval-labels", src], "--eval-labels"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--optimizer", "adam", "--seed", "3"],
+                            "--optimizer, --seed need a training set"),
                            (["bench-layer", "--rows", "10", "--cols", "10", "--sparsity", "nan"], "--sparsity"),
                            (["bench-layer", "--rows", "100000000", "--cols", "100000000"], "--rows and --cols"),
                            (["bench-layer", "--bits", "30"], "--bits"),

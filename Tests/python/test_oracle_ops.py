@@ -18,5 +18,8 @@ def test_covers_every_runtime_op():
                 "Softmax", "LogSoftmax", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
                 "BatchNormalization", "LRN", "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze",
                 "Shape", "Constant", "ConstantOfShape", "Cast", "Transpose", "Concat", "Gather", "Slice", "Pad",
-                "ArgMax", "ReduceMean"}
+                "ArgMax", "ReduceMean", "Exp", "Log", "Sqrt", "Reciprocal", "Erf", "Floor", "Ceil", "Round",
+                "Softsign", "Softplus", "HardSwish", "HardSigmoid", "Elu", "Selu", "Gelu", "Neg", "Abs", "Sign",
+                "Pow", "PRelu", "Min", "Max", "Sum", "Mean", "Equal", "Greater", "GreaterOrEqual", "Less",
+                "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "Expand"}
     assert expected <= used, f"not covered: {sorted(expected - used)}"

@@ -35,3 +35,34 @@ def test_finetune_job_uses_the_uploaded_dataset():
         assert out["model_version"] == "2" and out["outputs"][0]["shape"] == [4, 4]
         # A dataset a pending job uses cannot be deleted; afterwards it can.
         assert s.delete("/v1/datasets/" + ds["id"]).status_code == 204
+
+
+def test_a_retraining_job_streams_its_epochs():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2048, 16)).astype(np.float32)
+    y = np.argmax(x @ rng.standard_normal((16, 4)), axis=1)
+    buf = io.BytesIO()
+    np.savez(buf, x=x, y=y)
+    with su.Server(args=["--workers", "1"]) as s:
+        ds = s.post("/v1/datasets", params={"name": "toy"}, data=buf.getvalue(),
+                    headers={"Content-Type": "application/octet-stream"}).json()
+        mid = s.upload_model("toy", su.mlp(sizes=(16, 64, 4)).SerializeToString()).json()["id"]
+        config = {"prune": {"sparsity": 0.5}, "min_params": 16, "finetune": {"dataset": ds["id"], "epochs": 6}}
+        # The first job holds the only worker, so the second is still queued when its stream opens.
+        first = s.post("/v1/models/%s/compress" % mid, data=json.dumps(config)).json()["id"]
+        second = s.post("/v1/models/%s/compress" % mid, data=json.dumps(config)).json()["id"]
+        events = []
+        with s.get("/v1/jobs/%s/events" % second, stream=True, timeout=120) as r:
+            for line in r.iter_lines(decode_unicode=True):
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:]))
+                    if events[-1]["status"] in ("succeeded", "failed", "cancelled"):
+                        break
+        assert events[-1]["status"] == "succeeded", events[-1]
+        epochs = [e for e in events if "epoch" in e]
+        assert epochs, [e["stage"] for e in events]
+        for e in epochs:
+            assert e["status"] == "running" and 1 <= e["epoch"] <= e["epochs"]
+            assert e["loss"] > 0 and 0 <= e["accuracy"] <= 1
+        # Stages past the retraining carry no epoch, and neither does the finished job.
+        assert "epoch" not in events[-1] and "epoch" not in s.get("/v1/jobs/" + first).json()

@@ -84,6 +84,33 @@ def test_compress_with_finetuning_reports_accuracy(problem):
         assert abs(layer["density"] - 0.3) < 0.02
 
 
+def artifact_meta(path):
+    """The META section's JSON, read by the byte layout docs/FORMAT.md gives."""
+    import struct
+    data = path.read_bytes()
+    assert data[:4] == b"SPRW"
+    (count,) = struct.unpack_from("<I", data, 12)
+    for i in range(count):
+        kind, _, offset, length = struct.unpack_from("<IIQQ", data, 16 + 32 * i)
+        if kind == 1:
+            return json.loads(data[offset:offset + length])
+    raise AssertionError("no META section")
+
+
+def test_the_artifact_records_the_finetuning_that_ran(problem):
+    d, _, _ = problem
+    # Fine-tuning from flags alone, no config file: META's config names every value used.
+    sparrow("compress", d / "mlp.onnx", "-o", d / "flags.sparrow", "--dataset", d / "data.npz", "--epochs", 3,
+            "--lr", 0.05, "--schedule", "iterative", "-q")
+    finetune = artifact_meta(d / "flags.sparrow")["config"]["finetune"]
+    assert finetune == {"dataset": str(d / "data.npz"), "epochs": 3, "learning_rate": 0.05, "schedule": "iterative"}
+    # From a config with only a dataset and epochs: the defaults are written out.
+    (d / "ft.json").write_text(json.dumps({"finetune": {"dataset": str(d / "data.npz"), "epochs": 2}}))
+    sparrow("compress", d / "mlp.onnx", "-o", d / "cfg.sparrow", "--config", d / "ft.json", "-q")
+    finetune = artifact_meta(d / "cfg.sparrow")["config"]["finetune"]
+    assert finetune["learning_rate"] == 0.01 and finetune["schedule"] == "oneshot" and finetune["epochs"] == 2
+
+
 def test_dsd_runs_three_phases(problem):
     d, x, y = problem
     p = sparrow("dsd", d / "mlp.onnx", "--dataset", d / "data.npz", "--eval", d / "data.npz", "--epochs", 2,

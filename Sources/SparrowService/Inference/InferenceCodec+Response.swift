@@ -28,19 +28,19 @@ extension InferenceCodec {
             json.append(contentsOf: #"{"name":"#.utf8)
             appendString(output.name, to: &json)
             json.append(contentsOf: #","datatype":""#.utf8)
-            json.append(contentsOf: output.tensor.dataType.rawValue.utf8)
+            json.append(contentsOf: output.elementType.rawValue.utf8)
             json.append(contentsOf: #"","shape":["#.utf8)
             json.append(contentsOf: output.tensor.shape.map(String.init).joined(separator: ",").utf8)
             json.append(UInt8(ascii: "]"))
             if output.binary {
                 let before = binary.count
-                appendLittleEndian(output.tensor, to: &binary)
+                binary.append(contentsOf: output.elementType.littleEndianBytes(output.tensor))
                 json.append(contentsOf: #","parameters":{"binary_data_size":"#.utf8)
                 json.append(contentsOf: String(binary.count - before).utf8)
                 json.append(UInt8(ascii: "}"))
             } else {
                 json.append(contentsOf: #","data":["#.utf8)
-                appendValues(output.tensor, to: &json)
+                appendValues(output.elementType.converting(output.tensor), as: output.elementType, to: &json)
                 json.append(UInt8(ascii: "]"))
             }
             json.append(UInt8(ascii: "}"))
@@ -74,7 +74,7 @@ extension InferenceCodec {
     /// Flat row-major values. Non-finite floats are written as `NaN`, `Infinity` and `-Infinity`, as
     /// Triton does (rapidjson's kWriteNanAndInfFlag) and tritonclient reads them; null would lose
     /// which one it was.
-    static func appendValues(_ tensor: Tensor, to out: inout [UInt8]) {
+    static func appendValues(_ tensor: Tensor, as element: ElementType, to out: inout [UInt8]) {
         switch tensor.storage {
         case .float32(let values):
             for (i, v) in values.enumerated() {
@@ -89,19 +89,12 @@ extension InferenceCodec {
         case .int64(let values):
             for (i, v) in values.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: String(v).utf8)
+                switch element {
+                case .bool: out.append(contentsOf: (v != 0 ? "true" : "false").utf8)
+                case .uint64: out.append(contentsOf: String(UInt64(bitPattern: v)).utf8)
+                default: out.append(contentsOf: String(v).utf8)
+                }
             }
-        }
-    }
-
-    static func appendLittleEndian(_ tensor: Tensor, to out: inout [UInt8]) {
-        switch tensor.storage {
-        case .float32(let values):
-            out.reserveCapacity(out.count + values.count * 4)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        case .int64(let values):
-            out.reserveCapacity(out.count + values.count * 8)
-            for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         }
     }
 }

@@ -80,8 +80,8 @@ public enum InferenceCodec {
                                     offset: inout Int) throws(InferenceError) -> InferenceInput {
         guard case .string(let name)? = spec["name"] else { throw .invalid("inputs[\(index)] needs a string 'name'") }
         guard case .string(let datatypeName)? = spec["datatype"] else { throw .invalid("input '\(name)' needs a 'datatype'") }
-        guard let datatype = DataType(rawValue: datatypeName) else {
-            throw .invalid("input '\(name)' has datatype \(datatypeName); this server serves FP32 and INT64 tensors")
+        guard let datatype = ElementType(rawValue: datatypeName) else {
+            throw .invalid("input '\(name)' has datatype \(datatypeName); this server serves \(ElementType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let shape = try decodeShape(spec["shape"], name: name)
         let count = try elementCount(shape, name: name)
@@ -98,38 +98,22 @@ public enum InferenceCodec {
             guard size <= body.count - offset else {
                 throw .invalid("input '\(name)': binary_data_size \(size) runs past the end of the body")
             }
-            let tensor = body.withUnsafeBytes { raw in
-                readLittleEndian(raw, from: offset, count: count, datatype: datatype, shape: shape)
+            let tensor: Tensor
+            do {
+                tensor = try body.withUnsafeBytes { raw in
+                    try datatype.decodeLittleEndian(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + size]),
+                                                    shape: shape, what: "input '\(name)'")
+                }
+            } catch {
+                throw .invalid("\(error)")
             }
             offset += size
-            return InferenceInput(name: name, tensor: tensor)
+            return InferenceInput(name: name, elementType: datatype, tensor: tensor)
         }
 
         guard let data = spec["data"] else { throw .invalid("input '\(name)' has neither 'data' nor binary_data_size") }
-        switch datatype {
-        case .float32:
-            var values: [Float] = []
-            values.reserveCapacity(count)
-            try flatten(data, limit: count, name: name) { (number, _) throws(InferenceError) in values.append(Float(number)) }
-            guard values.count == count else {
-                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
-            }
-            return InferenceInput(name: name, tensor: Tensor(shape: shape, floats: values))
-        case .int64:
-            var values: [Int64] = []
-            values.reserveCapacity(count)
-            try flatten(data, limit: count, name: name) { (number, integer) throws(InferenceError) in
-                if let integer { values.append(integer); return }
-                guard number.isFinite, number.rounded() == number, abs(number) < 9.2e18 else {
-                    throw .invalid("input '\(name)' is INT64 but holds \(number)")
-                }
-                values.append(Int64(number))
-            }
-            guard values.count == count else {
-                throw .invalid("input '\(name)' has \(values.count) values but shape \(shape) needs \(count)")
-            }
-            return InferenceInput(name: name, tensor: Tensor(shape: shape, int64s: values))
-        }
+        let tensor = try decodeData(data, as: datatype, shape: shape, count: count, name: name)
+        return InferenceInput(name: name, elementType: datatype, tensor: tensor)
     }
 
     static func decodeShape(_ raw: JSONNode?, name: String) throws(InferenceError) -> [Int] {
@@ -156,51 +140,6 @@ public enum InferenceCodec {
             count = product
         }
         return count
-    }
-
-    /// Visits nested arrays of numbers row-major; stops once more than `limit` values were seen.
-    private static func flatten(_ value: JSONNode, limit: Int, name: String,
-                                _ visit: (Double, Int64?) throws(InferenceError) -> Void) throws(InferenceError) {
-        var seen = 0
-        func walk(_ node: JSONNode) throws(InferenceError) {
-            switch node {
-            case .number(let d, let i):
-                seen += 1
-                if seen > limit { return }
-                try visit(d, i)
-            case .array(let items):
-                for item in items {
-                    try walk(item)
-                    if seen > limit { return }
-                }
-            default:
-                throw .invalid("input '\(name)': 'data' must hold only numbers")
-            }
-        }
-        try walk(value)
-        if seen > limit { throw .invalid("input '\(name)' has more values than its shape holds") }
-    }
-
-    private static func readLittleEndian(_ raw: UnsafeRawBufferPointer, from offset: Int, count: Int,
-                                         datatype: DataType, shape: [Int]) -> Tensor {
-        switch datatype {
-        case .float32:
-            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count {
-                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self)))
-                }
-                initialized = count
-            }
-            return Tensor(shape: shape, floats: values)
-        case .int64:
-            let values = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count {
-                    buffer[i] = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: Int64.self))
-                }
-                initialized = count
-            }
-            return Tensor(shape: shape, int64s: values)
-        }
     }
 
     private static func parametersObject(_ spec: JSONNode, what: String) throws(InferenceError) -> [String: JSONNode] {

@@ -3,10 +3,13 @@ import SparrowModel
 /// One input tensor of an Open Inference Protocol request, decoded.
 public struct InferenceInput: Sendable, Equatable {
     public var name: String
+    /// The datatype the client sent; `tensor` holds its values in the compute type.
+    public var elementType: ElementType
     public var tensor: Tensor
 
-    public init(name: String, tensor: Tensor) {
+    public init(name: String, elementType: ElementType? = nil, tensor: Tensor) {
         self.name = name
+        self.elementType = elementType ?? ElementType(tensor.dataType)
         self.tensor = tensor
     }
 }
@@ -49,11 +52,14 @@ public struct InferenceRequest: Sendable, Equatable {
 /// One output tensor of a response.
 public struct InferenceOutput: Sendable, Equatable {
     public var name: String
+    /// The model's declared type, which the values are converted to on the wire.
+    public var elementType: ElementType
     public var tensor: Tensor
     public var binary: Bool
 
-    public init(name: String, tensor: Tensor, binary: Bool) {
+    public init(name: String, elementType: ElementType? = nil, tensor: Tensor, binary: Bool) {
         self.name = name
+        self.elementType = elementType ?? ElementType(tensor.dataType)
         self.tensor = tensor
         self.binary = binary
     }

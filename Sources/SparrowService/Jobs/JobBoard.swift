@@ -11,6 +11,24 @@ public final class JobBoard: @unchecked Sendable {
         public var stage: String
         public var progress: Double
         public var sequence: Int
+        /// The last finished epoch while the job retrains.
+        public var training: TrainingFigures? = nil
+    }
+
+    /// One finished training epoch, as the job's events report it.
+    public struct TrainingFigures: Sendable, Equatable {
+        public var epoch: Int
+        public var epochs: Int
+        public var loss: Double
+        /// Training accuracy over the epoch's mini-batches.
+        public var accuracy: Double
+
+        public init(epoch: Int, epochs: Int, loss: Double, accuracy: Double) {
+            self.epoch = epoch
+            self.epochs = epochs
+            self.loss = loss
+            self.accuracy = accuracy
+        }
     }
 
     private let condition = ConditionLock()
@@ -28,11 +46,11 @@ public final class JobBoard: @unchecked Sendable {
     }
 
     /// Updates stage and progress of a running job, keeping its status.
-    public func progress(_ id: String, stage: String, progress: Double) {
+    public func progress(_ id: String, stage: String, progress: Double, training: TrainingFigures? = nil) {
         condition.lock()
         counter += 1
         let status = states[id]?.status ?? .running
-        states[id] = Snapshot(status: status, stage: stage, progress: progress, sequence: counter)
+        states[id] = Snapshot(status: status, stage: stage, progress: progress, sequence: counter, training: training)
         condition.broadcast()
         condition.unlock()
     }

@@ -11,6 +11,7 @@ public final class ServableModel: Sendable {
     public let parameters: Int
     let runtime: DenseRuntime
     let inputInfo: [ValueInfo]
+    let outputInfo: [ValueInfo]
 
     /// Parses and validates ONNX bytes; every op must be one the runtime executes.
     public convenience init(onnx bytes: [UInt8]) throws {
@@ -36,6 +37,7 @@ public final class ServableModel: Sendable {
             runtime = try DenseRuntime(graph: graph)
         }
         inputInfo = graph.inputs
+        outputInfo = graph.outputs
         inputs = graph.inputs.map(ServableModel.spec)
         outputs = graph.outputs.map(ServableModel.spec)
         // Count the model's weights, packed ones included.
@@ -46,13 +48,14 @@ public final class ServableModel: Sendable {
     public init(graph: Graph) throws {
         runtime = try DenseRuntime(graph: graph)
         inputInfo = graph.inputs
+        outputInfo = graph.outputs
         inputs = graph.inputs.map(ServableModel.spec)
         outputs = graph.outputs.map(ServableModel.spec)
         parameters = graph.parameterCount
     }
 
     static func spec(_ info: ValueInfo) -> TensorSpec {
-        TensorSpec(name: info.name, datatype: info.dataType.rawValue, shape: info.shape.map { dim in
+        TensorSpec(name: info.name, datatype: info.elementType.rawValue, shape: info.shape.map { dim in
             if case .fixed(let n) = dim { return n }
             return -1
         })
@@ -65,8 +68,8 @@ public final class ServableModel: Sendable {
             guard let declared = inputInfo.first(where: { $0.name == input.name }) else {
                 throw .invalid("unexpected input '\(input.name)'; the model takes \(inputs.map(\.name))")
             }
-            guard declared.dataType == input.tensor.dataType else {
-                throw .invalid("input '\(input.name)' must be \(declared.dataType.rawValue), got \(input.tensor.dataType.rawValue)")
+            guard declared.elementType == input.elementType else {
+                throw .invalid("input '\(input.name)' must be \(declared.elementType.rawValue), got \(input.elementType.rawValue)")
             }
             let shape = input.tensor.shape
             let matches = shape.count == declared.shape.count && zip(shape, declared.shape).allSatisfy { got, want in
@@ -98,7 +101,8 @@ public final class ServableModel: Sendable {
         }
         return try wanted.map { (name) throws(InferenceError) -> InferenceOutput in
             guard let tensor = results[name] else { throw InferenceError(.internalError, "the model produced no output '\(name)'") }
-            return InferenceOutput(name: name, tensor: tensor, binary: request.wantsBinary(name))
+            let declared = outputInfo.first { $0.name == name }?.elementType
+            return InferenceOutput(name: name, elementType: declared, tensor: tensor, binary: request.wantsBinary(name))
         }
     }
 }

@@ -140,11 +140,14 @@ struct JobView: Encodable {
     var attempts: Int
     var config: RawJSON
     var report: RawJSON
+    /// The last finished epoch while a job retrains; its fields are absent otherwise.
+    var training: JobBoard.TrainingFigures?
 
     enum CodingKeys: String, CodingKey {
         case id, status, stage, progress, error, config, report, attempts, version
         case modelID = "model_id", createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case artifactID = "artifact_id"
+        case epoch, epochs, loss, accuracy
     }
 
     /// Absent values are written as null, so every documented field is always present.
@@ -164,6 +167,12 @@ struct JobView: Encodable {
         try c.encode(attempts, forKey: .attempts)
         try c.encode(config, forKey: .config)
         try c.encode(report, forKey: .report)
+        if let training {
+            try c.encode(training.epoch, forKey: .epoch)
+            try c.encode(training.epochs, forKey: .epochs)
+            try c.encode(training.loss, forKey: .loss)
+            try c.encode(training.accuracy, forKey: .accuracy)
+        }
     }
 
     init(_ j: JobRecord, version: Int? = nil) {

@@ -184,7 +184,10 @@ extension ServiceCore {
             let trained = try TrainingJob.compress(
                 onnx: onnxBytes, config: config, data: data, evaluation: evaluation,
                 monitor: TrainingMonitor(
-                    progress: { p in board.progress(jobID, stage: p.stage, progress: 0.05 + 0.8 * p.fraction) },
+                    progress: { p in
+                        board.progress(jobID, stage: p.stage, progress: 0.05 + 0.8 * p.fraction, training: .init(
+                            epoch: p.epoch, epochs: p.epochs, loss: Double(p.loss), accuracy: p.accuracy))
+                    },
                     shouldCancel: { context.currentInterruption != nil }))
             result = (trained.artifact, trained.bytes, trained.report)
         } else {
@@ -262,11 +265,15 @@ extension ServiceCore {
     /// stage boundaries, not at every progress step.
     func jobView(_ job: JobRecord) -> JobView {
         var job = job
+        var training: JobBoard.TrainingFigures?
         if job.status == .running, let live = board.snapshot(job.id), live.status == .running {
             job.stage = live.stage
             job.progress = live.progress
+            training = live.training
         }
-        return JobView(job, version: job.artifactID.flatMap { try? catalog.artifact(id: $0) }?.version)
+        var view = JobView(job, version: job.artifactID.flatMap { try? catalog.artifact(id: $0) }?.version)
+        view.training = training
+        return view
     }
 
     func requireArtifact(id: String) throws -> ArtifactRecord {

@@ -39,6 +39,7 @@ public final class ServiceCore: @unchecked Sendable {
     /// resumes the queued ones in submission order.
     func recover() throws {
         blobs.removeTemporaryFiles()
+        try migrate()
         try collectGarbage()
         for var job in try catalog.jobs(status: .running) {
             if job.attempts >= configuration.maxAttempts {

@@ -49,6 +49,21 @@ extension Catalog {
             """, [.text(modelID)]).map(Catalog.version)
     }
 
+    /// Every version of every model.
+    public func allVersions() throws -> [ModelVersionRecord] {
+        try db.query("""
+            SELECT model_id, version, kind, digest, size_bytes, parameters, inputs, outputs, artifact_id, created_at
+            FROM model_versions ORDER BY model_id, version
+            """).map(Catalog.version)
+    }
+
+    /// Replaces the recorded input and output specs of one version.
+    public func updateTensorSpecs(modelID: String, version: Int, inputs: [TensorSpec], outputs: [TensorSpec]) throws {
+        try db.run("UPDATE model_versions SET inputs = ?, outputs = ? WHERE model_id = ? AND version = ?",
+                   [.text(Catalog.encodeJSON(inputs)), .text(Catalog.encodeJSON(outputs)),
+                    .text(modelID), .integer(Int64(version))])
+    }
+
     /// Deletes a model with its versions, jobs and artifacts; false when it did not exist.
     @discardableResult
     public func deleteModel(id: String) throws -> Bool {

@@ -29,6 +29,15 @@ public final class Catalog: Sendable {
 
     public var journalMode: String { db.journalMode }
 
+    /// The data's layout version (SQLite's `user_version`), which a migration raises.
+    public var schemaVersion: Int {
+        get throws { Int(try db.query("PRAGMA user_version").first?.int(0) ?? 0) }
+    }
+
+    public func setSchemaVersion(_ version: Int) throws {
+        try db.execute("PRAGMA user_version = \(version)")
+    }
+
     static let schema = """
     CREATE TABLE IF NOT EXISTS models (
         id TEXT PRIMARY KEY,

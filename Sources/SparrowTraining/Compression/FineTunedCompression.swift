@@ -52,6 +52,19 @@ public enum FineTunedCompression {
     ///   - serializeGraph: ONNX bytes of the source model with the given initializers replaced and
     ///     the named ones removed (`ONNXModel.serialized(replacingInitializers:removingInitializers:)`).
     ///   - evaluation: held-out data; the report then holds accuracy before and after.
+    /// The config as it ran: the "finetune" object with every value the run used, defaults included.
+    static func recorded(_ config: CompressionConfig, _ options: Options) -> CompressionConfig {
+        var recorded = config
+        var finetune = config.finetune ?? CompressionConfig.Finetune()
+        finetune.epochs = options.training.epochs + options.centroidEpochs
+        // The float's shortest text, so 0.01 is recorded as 0.01 rather than 0.009999999776482582.
+        let rate = options.training.learningRate
+        finetune.learningRate = Double("\(rate)") ?? Double(rate)
+        finetune.schedule = CompressionConfig.Finetune.Schedule(rawValue: options.schedule.rawValue)
+        recorded.finetune = finetune
+        return recorded
+    }
+
     public static func compress(graph: Graph, config: CompressionConfig, trainingData: LabeledData,
                                 evaluation: LabeledData? = nil, options: Options,
                                 serializeGraph: ([String: Tensor], Set<String>) throws -> [UInt8],
@@ -101,7 +114,7 @@ public enum FineTunedCompression {
         let dense = network.trainedInitializers().filter { !compressedNames.contains($0.key) }
         var metadata = ArtifactMetadata()
         metadata.originalBytes = 4 * graph.parameterCount
-        metadata.config = config.jsonValue
+        metadata.config = recorded(config, options).jsonValue
         if let bytes = denseModelBytes { metadata.denseGzipBytes = try? Zlib.gzipSize(bytes, level: 9) }
         var artifact = Artifact(metadata: metadata, graphBytes: try serializeGraph(dense, compressedNames), layers: layers)
         if let evaluation, let before = accuracyBefore {

@@ -150,7 +150,9 @@ public final class Trainer {
         guard data.count > 0 else { throw TrainingError.invalidDataset("the training set is empty") }
         Matrix.threadCount = options.threads
         let started = Date()
-        let batches = (data.count + options.batchSize - 1) / options.batchSize
+        // A batch larger than the data set is the whole set (and cannot overflow the count below).
+        let batchSize = min(options.batchSize, data.count)
+        let batches = (data.count + batchSize - 1) / batchSize
         var reports: [TrainingProgress] = []
         for epoch in 1...max(epochs, 1) where epochs > 0 {
             let order = generator.permutation(data.count)
@@ -158,7 +160,7 @@ public final class Trainer {
             for b in 0..<batches {
                 if monitor.shouldCancel() { throw TrainingError.cancelled }
                 try beforeStep?(step)
-                let lo = b * options.batchSize, hi = min(data.count, lo + options.batchSize)
+                let lo = b * batchSize, hi = min(data.count, lo + batchSize)
                 let (x, y) = data.batch(order[lo..<hi])
                 let r = try step(batch: x, labels: y)
                 lossSum += Double(r.loss) * Double(y.count)
@@ -197,7 +199,7 @@ public struct Evaluation: Sendable, Equatable {
         var lossSum: Double = 0, correct = 0
         var lo = 0
         while lo < data.count {
-            let hi = min(data.count, lo + max(1, batchSize))
+            let hi = lo + min(data.count - lo, max(1, batchSize))
             let (x, y) = data.batch(Array(lo..<hi)[...])
             let (logits, classes) = try network.logits(batch: x, count: y.count)
             let r = try SoftmaxCrossEntropy.evaluate(logits: logits, rows: y.count, classes: classes, labels: y)

@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 FLOAT = TensorProto.FLOAT
 INT64 = TensorProto.INT64
-IR_FOR_OPSET = {9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 15: 8, 17: 8, 18: 8, 19: 9, 21: 10}
+IR_FOR_OPSET = {9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10}
 
 
 def model(name, nodes, inputs, outputs, initializers=(), opset=13, ml=False):
@@ -235,6 +235,59 @@ def cases():
         [const("b", [2]), const("e", [4]), const("minus1", [-1])]), {"x": f(2, 3, 4, 5)})
     add("gather_rows", model("g", [node("Gather", ["x", "i"], ["y"], axis=1)],
         [("x", FLOAT, [2, 5, 3])], [("y", FLOAT, None)], [const("i", [[4, 0], [-1, 2]])]), {"x": f(2, 5, 3)})
+
+    # Element-wise math: positive inputs where the domain needs them, edge values included.
+    for op in ["Exp", "Erf", "Floor", "Ceil", "Softsign", "Softplus", "HardSwish", "Neg", "Abs", "Sign"]:
+        unary(op, opset=14)
+    unary("HardSigmoid", alpha=0.3, beta=0.4)
+    unary("Elu", alpha=0.7)
+    unary("Selu")
+    unary("Gelu", opset=20)
+    unary("Gelu", opset=21, approximate="tanh")
+    edge = np.array([[0.0, -0.0, 1e-30, -1.0, 2.5, -2.5, 0.5, 1.5, 1e30, -1e30, np.inf, -np.inf]], np.float32)
+    for op in ["Log", "Sqrt", "Reciprocal", "Round", "Exp", "Softplus"]:
+        add(f"{op.lower()}_edges", model(op, [node(op, ["x"], ["y"])], [("x", FLOAT, [1, 12])], [("y", FLOAT, None)]),
+            {"x": edge})
+    ints = np.array([[0, 5, -7, 2**62, -(2**63)]], np.int64)
+    for op in ["Neg", "Abs", "Sign"]:
+        add(f"{op.lower()}_int64", model(op, [node(op, ["x"], ["y"])], [("x", INT64, [1, 5])], [("y", INT64, None)]),
+            {"x": ints})
+    add("pow_float_and_int_exponent", model("pow", [node("Pow", ["x", "e"], ["t"]), node("Pow", ["t", "k"], ["y"])],
+        [("x", FLOAT, [2, 3])], [("y", FLOAT, None)], [("e", f(3)), const("k", 2)]), {"x": np.abs(f(2, 3)) + 0.1})
+    add("prelu_channel_slope", model("prelu", [node("PRelu", ["x", "s"], ["y"])],
+        [("x", FLOAT, [2, 3, 4, 4])], [("y", FLOAT, None)], [("s", f(3, 1, 1))]), {"x": f(2, 3, 4, 4)})
+
+    # Variadic Min/Max/Sum/Mean with broadcasting, floats and int64.
+    for op in ["Min", "Max", "Sum", "Mean"]:
+        add(f"{op.lower()}_three_inputs", model(op, [node(op, ["a", "b", "c"], ["y"])],
+            [("a", FLOAT, [2, 3, 4]), ("b", FLOAT, [3, 1]), ("c", FLOAT, [4])], [("y", FLOAT, None)]),
+            {"a": f(2, 3, 4), "b": f(3, 1), "c": f(4)})
+    add("max_int64", model("maxi", [node("Max", ["a", "b"], ["y"])], [("a", INT64, [2, 3]), ("b", INT64, [3])],
+        [("y", INT64, None)]), {"a": np.arange(-3, 3, dtype=np.int64).reshape(2, 3), "b": np.array([0, -5, 9], np.int64)})
+    add("min_single_input", model("min1", [node("Min", ["a"], ["y"])], [("a", FLOAT, [2, 3])], [("y", FLOAT, None)]),
+        {"a": f(2, 3)})
+
+    # Comparisons → bool, logic, Where, Expand: the masking patterns exporters emit.
+    BOOL = TensorProto.BOOL
+    for op in ["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual"]:
+        a = np.round(f(2, 3, 4))
+        add(f"{op.lower()}_broadcast", model(op, [node(op, ["a", "b"], ["y"])],
+            [("a", FLOAT, [2, 3, 4]), ("b", FLOAT, [4])], [("y", BOOL, None)], opset=16),
+            {"a": a, "b": np.array([0, 1, -1, np.nan], np.float32)})
+    add("equal_int64", model("eqi", [node("Equal", ["a", "b"], ["y"])], [("a", INT64, [2, 3]), ("b", INT64, [2, 1])],
+        [("y", BOOL, None)]), {"a": np.arange(6, dtype=np.int64).reshape(2, 3), "b": np.array([[1], [5]], np.int64)})
+    for op in ["And", "Or", "Xor"]:
+        add(f"{op.lower()}_bool", model(op, [node(op, ["a", "b"], ["y"])], [("a", BOOL, [2, 3]), ("b", BOOL, [3])],
+            [("y", BOOL, None)]), {"a": np.array([[1, 0, 1], [0, 0, 1]], bool), "b": np.array([1, 1, 0], bool)})
+    add("not_and_where_mask", model("mask", [
+        node("Greater", ["x", "zero"], ["pos"]), node("Not", ["pos"], ["neg"]),
+        node("Where", ["neg", "fill", "x"], ["y"]),
+        node("Where", ["pos", "i1", "i0"], ["which"])],
+        [("x", FLOAT, [2, 3, 4])], [("y", FLOAT, None), ("which", INT64, None)],
+        [("zero", np.array(0, np.float32)), ("fill", np.full((3, 1), -9, np.float32)),
+         const("i1", [1]), const("i0", 0)]), {"x": f(2, 3, 4)})
+    add("expand_both_ways", model("expand", [node("Expand", ["x", "s"], ["y"])],
+        [("x", FLOAT, [3, 1])], [("y", FLOAT, None)], [const("s", [2, 1, 4])]), {"x": f(3, 1)})
 
     # Newest supported opset.
     add("mlp_op21", model("mlp21", [node("Gemm", ["x", "w1", "b1"], ["h"], transB=1), node("Relu", ["h"], ["r"]),
