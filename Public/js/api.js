@@ -4,7 +4,8 @@
 (function (S) {
   const KEY = "sparrow.apiKey";
   const apiKey = {
-    get: () => sessionStorage.getItem(KEY) || "",
+    // A key a header cannot carry (non-ASCII) would make every request fail as if offline.
+    get: () => { const k = sessionStorage.getItem(KEY) || ""; return /^[!-~]*$/.test(k) ? k : ""; },
     set: (k) => k ? sessionStorage.setItem(KEY, k) : sessionStorage.removeItem(KEY),
   };
 

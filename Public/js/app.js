@@ -33,17 +33,24 @@
       if (a.dataset.nav === section) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
     view.replaceChildren(fresh);
-    if (!match) { fresh.append(S.h("h1", "Not found"), S.h("p", S.h("a", { href: "#/models" }, "Back to models"))); return; }
+    if (!match) {
+      fresh.append(S.h("h1", "Not found"), S.h("p", S.h("a", { href: "#/models" }, "Back to models")));
+      document.title = "Not found · Sparrow";
+      return;
+    }
+    let failed = false;
     try { await match(); }
     catch (err) {
       if (mine !== generation) return;
+      failed = true;
       console.warn(err);
       fresh.append(S.h("p.error-text", err.message || String(err)));
       S.alert(err.message || String(err));
     }
     if (mine === generation) {
+      // A page that failed before its heading must not keep the previous page's title.
       const heading = fresh.querySelector("h1");
-      if (heading) document.title = heading.textContent + " · Sparrow";
+      document.title = heading ? heading.textContent + " · Sparrow" : failed ? "Error · Sparrow" : "Sparrow";
       view.focus({ preventScroll: true });
     }
   }

@@ -72,5 +72,12 @@ window.Sparrow = window.Sparrow || {};
   }
   function statusBadge(status) { return h("span.badge.s-" + (status || "unknown"), status || "unknown"); }
 
-  Object.assign(S, { h, append, bytes, int, pct, fixed, shape, when, duration, alert, clearAlerts, facts, statusBadge });
+  // A name the server takes (1–64 of [A-Za-z0-9._-], starting with a letter or digit), made from a
+  // file name: other characters become "-", leading punctuation goes.
+  function safeName(raw) {
+    const name = String(raw).replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 64);
+    return name || "model";
+  }
+
+  Object.assign(S, { h, append, bytes, int, pct, fixed, shape, when, duration, alert, clearAlerts, facts, statusBadge, safeName });
 })(window.Sparrow);

@@ -17,7 +17,7 @@
     function choose(f) {
       file = f || null;
       chosen.textContent = file ? `${file.name} — ${S.bytes(file.size)}` : "No file chosen";
-      if (file && !nameInput.value) nameInput.value = file.name.replace(/\.(onnx|npz)$/i, "");
+      if (file && !nameInput.value) nameInput.value = S.safeName(file.name.replace(/\.(onnx|npz)$/i, ""));
     }
     fileInput.addEventListener("change", () => choose(fileInput.files[0]));
     zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
@@ -62,7 +62,7 @@
       list.replaceChildren(table(["Name", "Version", "Parameters", "Size", ""],
         models.map((m) => h("tr",
           h("th", { scope: "row" }, h("a", { href: `#/models/${m.id}` }, m.name)),
-          h("td.num", m.version ?? 1), h("td.num", S.int(m.parameters)), h("td.num", S.bytes(m.size_bytes)),
+          h("td.num", m.latest_version ?? m.version ?? 1), h("td.num", S.int(m.parameters)), h("td.num", S.bytes(m.size_bytes)),
           h("td", h("a.button.small", { href: `#/models/${m.id}/compress` }, "Compress")))),
         { caption: `${models.length} model${models.length === 1 ? "" : "s"}`, className: "models" }));
     }
@@ -100,7 +100,7 @@
       h("div.page-head", h("h1", m.name),
         h("div.actions", h("a.button", { href: `#/models/${m.id}/compress` }, "Compress"),
           h("a.button.ghost", { href: `#/try/${encodeURIComponent(m.name)}` }, "Try it"), del)),
-      h("section.card", S.facts([["ID", h("code", m.id)], ["Version", m.version ?? 1], ["Parameters", S.int(m.parameters)],
+      h("section.card", S.facts([["ID", h("code", m.id)], ["Latest version", m.latest_version ?? m.version ?? 1], ["Parameters", S.int(m.parameters)],
         ["Size", S.bytes(m.size_bytes)], ["SHA-256", h("code.wrap", m.sha256 || "—")], m.created_at ? ["Uploaded", S.when(m.created_at)] : null])),
       h("div.grid-2", h("section.card", h("h2", "Inputs"), ioTable("Inputs", m.inputs)),
         h("section.card", h("h2", "Outputs"), ioTable("Outputs", m.outputs))),

@@ -21,10 +21,16 @@
     const dense = sum((l) => (l.params || 0) * 4);
     const pruned = sum((l) => entries(l) * (32 + (bitsOf(l.index_bits) || 0)) / 8);
     const quantized = sum((l) => entries(l) * ((bitsOf(l.weight_bits) || 32) + (bitsOf(l.index_bits) || 0)) / 8 + codebook(l));
-    const huffman = L.some((l) => l.weight_bits_huffman !== undefined && l.weight_bits_huffman !== null)
+    const estimated = L.some((l) => l.weight_bits_huffman !== undefined && l.weight_bits_huffman !== null)
       ? sum((l) => entries(l) * ((bitsOf(l.weight_bits_huffman) ?? bitsOf(l.weight_bits) ?? 32) + (bitsOf(l.index_bits_huffman) ?? bitsOf(l.index_bits) ?? 0)) / 8 + codebook(l))
       : null;
-    return { dense: report.original_bytes ?? dense, pruned, quantized, huffman: huffman ?? report.compressed_bytes,
+    // The final size is measured; so are the bytes outside the layers (graph, biases, headers),
+    // which every stage carries. Only the layers' share of the middle stages is estimated.
+    const measured = report.compressed_bytes ?? null;
+    const layerBytes = L.every((l) => typeof l.bytes === "number") ? sum((l) => l.bytes) : estimated;
+    const rest = measured !== null && layerBytes !== null ? Math.max(0, measured - layerBytes) : 0;
+    return { dense: report.original_bytes ?? dense, pruned: pruned + rest, quantized: quantized + rest,
+      huffman: measured ?? estimated,
       gzip: report.dense_onnx_gzip_bytes ?? report.dense_gzip_bytes ?? report.gzip_bytes ?? null };
   }
 

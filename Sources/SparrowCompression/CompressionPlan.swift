@@ -26,6 +26,8 @@ public struct CompressionPlan: Sendable, Equatable {
     public var config: CompressionConfig
     /// In the graph's node order, each initializer once.
     public var layers: [LayerPlan]
+    /// Weights of a compressible kind left dense for having fewer than `minParams` values.
+    public var belowMinimum: [String: Int] = [:]
 
     public init(graph: Graph, config: CompressionConfig) throws(CompressionError) {
         self.config = config
@@ -60,8 +62,11 @@ public struct CompressionPlan: Sendable, Equatable {
         let named = Set(config.layerReferences.map(\.name))
         for (name, kind) in candidates {
             // A layer an override names is compressed whatever its size: min_params only filters the rest.
-            guard let tensor = graph.initializers[name], tensor.count >= 1,
-                  named.contains(name) || tensor.count >= config.minParams else { continue }
+            guard let tensor = graph.initializers[name], tensor.count >= 1 else { continue }
+            guard named.contains(name) || tensor.count >= config.minParams else {
+                belowMinimum[name] = tensor.count
+                continue
+            }
             let rule: PruningRule
             if let s = config.prune.layers[name] { rule = .sparsity(s) }
             else if let q = config.prune.thresholdStd { rule = .thresholdStd(q) }
@@ -74,6 +79,15 @@ public struct CompressionPlan: Sendable, Equatable {
                 seed: config.quantize.seed ^ CompressionPlan.fnv1a(name), tolerance: config.quantize.tolerance,
                 maxIterations: config.quantize.maxIterations, huffman: config.huffman, order: config.sparseOrder))
         }
+    }
+
+    /// Refuses a plan with nothing to compress, which would only wrap the model in an artifact.
+    public func requireLayers() throws(CompressionError) {
+        guard layers.isEmpty else { return }
+        guard let largest = belowMinimum.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else {
+            throw .invalidModel("nothing to compress: the model has no float32 Gemm, MatMul or Conv weight")
+        }
+        throw .invalidConfig(path: "$.min_params", message: "nothing to compress: every weight has fewer than \(config.minParams) values (the largest, \(largest.key), has \(largest.value)); lower min_params or name a layer in an override")
     }
 
     /// A stable 64-bit hash (FNV-1a) of a name: Swift's Hasher is seeded per process.

@@ -19,6 +19,7 @@ extension DeepCompression {
                                             config: CompressionConfig) throws -> (Graph, [UInt8]) {
         let model = try ONNXModel(serializedBytes: bytes)  // takes ownership of the bytes
         let plan = try CompressionPlan(graph: model.graph, config: config)
+        try plan.requireLayers()
         return (model.graph, try model.serialized(removingInitializers: Set(plan.layers.map(\.name))))
     }
 }

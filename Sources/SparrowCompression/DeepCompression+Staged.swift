@@ -22,6 +22,7 @@ extension DeepCompression {
                                 denseReplacements: [String: Tensor] = [:],
                                 accuracy: ArtifactMetadata.Accuracy? = nil) throws -> CompressionResult {
         let plan = try CompressionPlan(graph: model.graph, config: config)
+        try plan.requireLayers()
         let byName = Dictionary(plan.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var layers: [CompressedLayer] = []
         for q in quantized {

@@ -28,6 +28,7 @@ public enum DeepCompression {
                                 isCancelled: @Sendable () -> Bool = { false }) throws -> CompressionResult {
         progress("plan", 0)
         let plan = try CompressionPlan(graph: graph, config: config)
+        try plan.requireLayers()
         let layers = try compressLayers(plan: plan, graph: graph, progress: progress, isCancelled: isCancelled)
         progress("write", 0)
         var metadata = ArtifactMetadata()

@@ -37,10 +37,18 @@ public final class HTTPServer: @unchecked Sendable {
         var running = false
         var shuttingDown = false
         var signalSources: [any DispatchSourceSignal] = []
+        var shutdownHandlers: [@Sendable () -> Void] = []
     }
 
     func keepSignalSources(_ sources: [any DispatchSourceSignal]) {
         state.withLock { $0.signalSources += sources }
+    }
+
+    /// Runs `handler` when a shutdown begins, after accepting stops and before the wait for open
+    /// connections: the place to end long-lived responses (event streams) so they do not hold the
+    /// shutdown to its deadline.
+    public func onShutdown(_ handler: @escaping @Sendable () -> Void) {
+        state.withLock { $0.shutdownHandlers.append(handler) }
     }
 
     public init(configuration: HTTPConfiguration, responder: any HTTPResponder,
@@ -169,16 +177,17 @@ public final class HTTPServer: @unchecked Sendable {
     /// are told the client is going away) and force-closes whatever is left after `deadline`
     /// seconds. Blocks until every connection is closed. Safe to call more than once.
     public func shutdown(deadline: Double = 10) {
-        let (source, connections, first) = state.withLock { s -> ((any DispatchSourceRead)?, [HTTPConnection], Bool) in
+        let (source, connections, first, handlers) = state.withLock { s in
             let first = s.running && !s.shuttingDown
             s.shuttingDown = true
             let source = s.acceptSource
             s.acceptSource = nil
-            return (source, Array(s.connections.values), first)
+            return (source, Array(s.connections.values), first, s.shutdownHandlers)
         }
         guard first else { return }
         stopFlag.set()
         source?.cancel()
+        for handler in handlers { handler() }
         for connection in connections { connection.queue.async { connection.beginShutdown() } }
         if !connections.isEmpty, stopped.wait(timeout: .now() + deadline) == .timedOut {
             let left = state.withLock { Array($0.connections.values) }

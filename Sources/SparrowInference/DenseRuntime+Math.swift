@@ -53,7 +53,8 @@ extension DenseRuntime {
     static func hardSigmoid(_ context: CompileContext) throws -> Kernel {
         try context.requireInputs(1...1)
         let alpha = try context.float("alpha", default: 0.2), beta = try context.float("beta", default: 0.5)
-        return unaryFloat { v in for i in v.indices { v[i] = Swift.max(0, Swift.min(1, alpha * v[i] + beta)) } }
+        // NaN stays NaN (Swift's min/max would pick the bound), as in onnxruntime.
+        return unaryFloat { v in for i in v.indices where !v[i].isNaN { v[i] = Swift.max(0, Swift.min(1, alpha * v[i] + beta)) } }
     }
 
     static func elu(_ context: CompileContext) throws -> Kernel {

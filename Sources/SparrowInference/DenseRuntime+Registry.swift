@@ -4,6 +4,12 @@ import SparrowModel
 extension DenseRuntime {
     static let kernelFactories: [String: KernelFactory] = coreFactories.merging(mathFactories) { core, _ in core }
 
+    /// Ops younger than the oldest opset Sparrow reads (9): a model importing an older opset
+    /// cannot use them (onnxruntime refuses such a model too).
+    static let introducedInOpset: [String: Int] = [
+        "GreaterOrEqual": 12, "LessOrEqual": 12, "HardSwish": 14, "Gelu": 20,
+    ]
+
     static let coreFactories: [String: KernelFactory] = [
         "Gemm": gemm,
         "MatMul": matMul,

@@ -63,6 +63,9 @@ public final class DenseRuntime: Sendable {
             guard let factory = DenseRuntime.kernelFactories[key] else {
                 throw RuntimeError("\(label): unsupported op '\(key)'")
             }
+            if let since = DenseRuntime.introducedInOpset[key], graph.opsetVersion < since {
+                throw RuntimeError("\(label): '\(key)' exists from opset \(since); the model imports opset \(graph.opsetVersion)")
+            }
             var inputSlots: [Int] = []
             for (index, name) in node.inputs.enumerated() {
                 if name.isEmpty { inputSlots.append(-1); continue }

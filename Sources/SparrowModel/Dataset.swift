@@ -91,7 +91,8 @@ public struct Dataset: Sendable {
         guard t.rank == 1 || (t.rank == 2 && t.shape[1] == 1) else {
             throw ModelError(.invalid, "\(what): labels must be a vector, got shape \(t.shape)")
         }
-        if case .float32(let v) = t.storage, let bad = v.first(where: { $0 != $0.rounded() || !$0.isFinite }) {
+        if case .float32(let v) = t.storage,
+           let bad = v.first(where: { $0 != $0.rounded() || !$0.isFinite || abs($0) >= 9.2e18 }) {
             throw ModelError(.invalid, "\(what): labels must be integers, found \(bad)")
         }
         return t.int64s

@@ -84,6 +84,29 @@ public enum ElementType: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Whether this integer type holds `value` exactly (a uint64 above 2^63 − 1 is not an int64).
+    public func holds(_ value: Int64) -> Bool {
+        wrapped(value) == value && (self != .uint64 || value >= 0)
+    }
+
+    /// A float as this integer type holds it. ONNX leaves NaN and out-of-range conversions
+    /// undefined; these follow onnxruntime on x86-64, whose narrow types convert through int32
+    /// (NaN and values outside it give Int32.min, then wrap), and whose unsigned 32/64-bit
+    /// conversions subtract 2^31 / 2^63 from values past the signed range and add it back.
+    func integer(from f: Float) -> Int64 {
+        func int32(_ x: Float) -> Int64 {
+            x.isFinite && x >= -2_147_483_648 && x < 2_147_483_648 ? Int64(x) : Int64(Int32.min)
+        }
+        switch self {
+        case .bool: return f != 0 ? 1 : 0
+        case .int8, .uint8, .int16, .uint16, .int32: return wrapped(int32(f))
+        case .uint32: return wrapped(f >= 2_147_483_648 ? int32(f - 2_147_483_648) &+ 2_147_483_648 : int32(f))
+        case .uint64 where f >= 9_223_372_036_854_775_808:
+            return ElementType.truncatedInt64(f - 9_223_372_036_854_775_808) ^ Int64.min
+        default: return ElementType.truncatedInt64(f)
+        }
+    }
+
     /// Float → int64 toward zero; NaN and out-of-range values give Int64.min, as x86 conversion does.
     public static func truncatedInt64(_ f: Float) -> Int64 {
         guard f.isFinite, f >= -9.223372e18, f < 9.223372e18 else { return Int64.min }
@@ -102,8 +125,7 @@ public enum ElementType: String, Sendable, CaseIterable, Codable {
             guard self != .int64, self != .uint64 else { return tensor }
             return Tensor(shape: tensor.shape, int64s: v.map(wrapped))
         case (.int64, .float32(let v)):
-            if self == .bool { return Tensor(shape: tensor.shape, int64s: v.map { $0 != 0 ? 1 : 0 }) }
-            return Tensor(shape: tensor.shape, int64s: v.map { wrapped(ElementType.truncatedInt64($0)) })
+            return Tensor(shape: tensor.shape, int64s: v.map(integer(from:)))
         }
     }
 }

@@ -50,6 +50,15 @@ public struct ValueInfo: Sendable, Equatable {
 
     public var dataType: DataType { elementType.computeType }
 
+    /// Why a computed tensor cannot be given out as this declared output, or nil when it can.
+    /// Without type inference a model may declare an output type its graph does not compute
+    /// (onnxruntime refuses to load such a model); converting would silently change the values.
+    public func mismatch(_ computed: Tensor) -> String? {
+        guard computed.dataType != dataType else { return nil }
+        let kind = computed.dataType == .float32 ? "a floating-point" : "an integer or bool"
+        return "the model declares output '\(name)' as \(elementType.rawValue), but its graph computes \(kind) tensor"
+    }
+
     public init(name: String, elementType: ElementType, shape: [Dimension]) {
         self.name = name
         self.elementType = elementType

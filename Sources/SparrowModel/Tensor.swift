@@ -62,10 +62,11 @@ public struct Tensor: Sendable, Equatable {
         }
     }
 
-    /// The values as int64 (float32 values are truncated toward zero, as ONNX Cast does).
+    /// The values as int64 (float32 values are truncated toward zero, as ONNX Cast does; NaN and
+    /// values beyond int64 give Int64.min, as x86 conversion does).
     public var int64s: [Int64] {
         switch storage {
-        case .float32(let v): return v.map { $0.isFinite ? Int64($0) : 0 }
+        case .float32(let v): return v.map(ElementType.truncatedInt64)
         case .int64(let v): return v
         }
     }

@@ -36,11 +36,11 @@ enum InputFeeding {
 
     static func convert(_ t: Tensor, to info: ValueInfo) throws -> Tensor {
         let computed = try convert(t, toComputeTypeOf: info)
-        let held = info.elementType.converting(computed)
-        if info.dataType == .int64, held != computed, let bad = zip(computed.int64s, held.int64s).first(where: { $0 != $1 }) {
-            throw CLIError("input '\(info.name)' is \(info.elementType.rawValue) but holds \(bad.0)")
+        guard case .int64(let values) = computed.storage else { return info.elementType.converting(computed) }
+        if let bad = values.first(where: { !info.elementType.holds($0) }) {
+            throw CLIError("input '\(info.name)' is \(info.elementType.rawValue) but holds \(bad)")
         }
-        return held
+        return computed
     }
 
     private static func convert(_ t: Tensor, toComputeTypeOf info: ValueInfo) throws -> Tensor {
@@ -50,8 +50,12 @@ enum InputFeeding {
         case (.int64(let v), .float32):
             return Tensor(shape: t.shape, floats: v.map { Float($0) })
         case (.float32(let v), .int64):
-            guard let bad = v.first(where: { !$0.isFinite || $0 != $0.rounded() }) else {
+            // Float arrays are read as float32: from 2^24 on, an integer may be a rounded neighbour.
+            guard let bad = v.first(where: { !$0.isFinite || $0 != $0.rounded() || abs($0) >= 16_777_216 }) else {
                 return Tensor(shape: t.shape, int64s: v.map { Int64($0) })
+            }
+            if bad.isFinite && bad == bad.rounded() {
+                throw CLIError("input '\(info.name)' (\(info.elementType.rawValue)) holds \(bad) in a float array, which is read as float32 and exact only below 2^24: give an integer array")
             }
             throw CLIError("input '\(info.name)' must be integers (\(info.elementType.rawValue)), but holds \(bad)")
         }

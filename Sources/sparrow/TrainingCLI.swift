@@ -70,6 +70,9 @@ struct TrainingArguments: ParsableArguments {
         let data = try trainingData()
         let eval = try evaluationData()
         let network = try TrainableNetwork(graph: onnx.graph)
+        guard !network.parameters.isEmpty else {
+            throw CLIError("\(model) has no weights to train: no float initializer feeds a node's trainable input")
+        }
         let trainer = try Trainer(network: network, options: options(epochs: epochs, defaultRate: 0.01))
         let before = try eval.map { try trainer.evaluate($0) }
         let result = try phases(trainer, data)

@@ -221,3 +221,19 @@ private func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
     #expect(tail[6..<8] == [0xc0, 0x7f])  // a NaN stays a NaN in bf16
     #expect(Array(tail[8...]) == littleEndian([Double(Float(0.1)).bitPattern]))
 }
+
+@Test func anEmptyOutputListAsksForEveryOutput() throws {
+    // As Triton: no output named means all of them.
+    let request = try InferenceCodec.decodeRequest(body("""
+        {"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1]}], "outputs": []}
+        """), headerLength: nil)
+    #expect(request.outputs == nil)
+}
+
+@Test func theTensorLimitCountsTheComputedBytes() {
+    // BOOL and the integer types are held as int64: half as many elements fit as for FP32.
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "BOOL", "shape": [134217729], "parameters": {"binary_data_size": 134217729}}]}"#,
+                  containing: "exceeds 134217728 elements of BOOL")
+    expectInvalid(#"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [268435457], "data": [1]}]}"#,
+                  containing: "exceeds 268435456 elements of FP32")
+}

@@ -168,7 +168,8 @@ def test_runtime_errors_exit_1_without_usage(tmp_path):
     onnx.save(mlp_model([64, 32, 10]), src)
     for args, fragment in [(["compress", tmp_path / "missing.onnx", "-o", tmp_path / "o.sparrow"], "no such file"),
                            (["compress", src, "-o", tmp_path / "o.sparrow", "--epochs", "3"], "need a training set"),
-                           (["compress", src, "-o", tmp_path / "o.sparrow", "--eval", src], "need a training set"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--eval", src, "--epochs", "2"], "--epochs need a training set"),
+                           (["compress", src, "-o", tmp_path / "o.sparrow", "--eval", src, "--lr", "0.1"], "--lr need a training set"),
                            (["compress", src, "-o", tmp_path / "o.sparrow", "--eval-labels", src], "--eval-labels"),
                            (["compress", src, "-o", tmp_path / "o.sparrow", "--optimizer", "adam", "--seed", "3"],
                             "--optimizer, --seed need a training set"),

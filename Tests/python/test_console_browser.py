@@ -222,3 +222,84 @@ def test_json_input_for_other_models(driver, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_console_hunt_findings_on_the_real_server(files, tmp_path):
+    """What a black-box hunt found: the evaluation-only form, the waterfall's last bar against the
+    headline, long names at phone width, a non-ASCII API key, the upload name, error titles."""
+    if (reason := real_server_available()) is not None:
+        pytest.skip(reason)
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper, save
+    model, data = files
+    proc, base = cu.start_server(tmp_path / "data", tmp_path / "server.log")
+    d = cb.make_driver(360, 800, phone=True)
+    try:
+        j = cb.Journey(d, base, OUT / "hunt")
+        model_id = j.upload_model(model, "lenet")
+        j.upload_dataset(data, "mnist-test")
+        # Evaluation set alone: the form sends {"finetune": {"epochs": 0, "eval_dataset": …}}.
+        d.get(f"{base}/#/models/{model_id}/compress")
+        j.wait.until(cb.EC.presence_of_element_located((cb.By.ID, "sparsity")))
+        cb.Select(d.find_element(cb.By.ID, "eval_dataset")).select_by_visible_text("mnist-test")
+        d.find_element(cb.By.CSS_SELECTOR, "form.compress button[type=submit]").click()
+        j.wait.until(cb.EC.url_matches(r"#/jobs/[^/]+$"))
+        artifact = j.follow_job()
+        report = j.report(artifact)
+        assert "accuracy" in report["summary"], report["summary"]
+        served = json.loads(urllib.request.urlopen(f"{base}/v1/artifacts/{artifact}/report").read())
+        # The waterfall's last bar is the measured size the headline shows.
+        label = d.execute_script("return [...document.querySelectorAll('figure svg text')].map(t => t.textContent).join('|')")
+        assert cu_bytes(served["compressed_bytes"]) in d.find_element(cb.By.CSS_SELECTOR, "section.summary").text
+        assert cu_bytes(served["compressed_bytes"]) in label, label
+        # A 64-character model name and a 300-character layer name stay within 360 px.
+        w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32), "w" * 300)
+        graph = helper.make_graph([helper.make_node("MatMul", ["x", "w" * 300], ["y"])], "g",
+                                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 300])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16])], [w])
+        save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), tmp_path / "long.onnx")
+        name = "n" * 64
+        long_id = j.upload_model(tmp_path / "long.onnx", name)
+        req = urllib.request.Request(f"{base}/v1/models/{long_id}/compress", data=b'{"min_params": 16}', method="POST")
+        job = json.loads(urllib.request.urlopen(req).read())
+        deadline = time.time() + 60
+        while (job := json.loads(urllib.request.urlopen(f"{base}/v1/jobs/{job['id']}").read()))["status"] != "succeeded":
+            assert time.time() < deadline and job["status"] in ("queued", "running"), job
+            time.sleep(0.2)
+        for page in (f"#/models/{long_id}", f"#/models/{long_id}/compress", f"#/artifacts/{job['artifact_id']}", f"#/try/{name}"):
+            d.get(f"{base}/{page}")
+            cb.WebDriverWait(d, 10).until(lambda d: d.find_elements(cb.By.CSS_SELECTOR, "main h1"))
+            time.sleep(0.3)
+            overflow = d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{page} overflows by {overflow}px"
+        # An error page does not keep the previous page's title.
+        d.get(f"{base}/#/jobs/job_00000000000000000000")
+        cb.WebDriverWait(d, 10).until(lambda d: d.find_elements(cb.By.CSS_SELECTOR, ".alert.error"))
+        assert d.title in ("Error · Sparrow", "Sparrow") or "Compression job" in d.title, d.title
+        assert "Try" not in d.title
+        # A file name the server would refuse becomes one it takes.
+        d.get(f"{base}/#/models")
+        chooser = cb.WebDriverWait(d, 10).until(lambda d: d.find_element(cb.By.CSS_SELECTOR, "input[type=file]"))
+        odd = tmp_path / "tiny gemm (copy).onnx"
+        odd.write_bytes((tmp_path / "long.onnx").read_bytes())
+        chooser.send_keys(str(odd))
+        assert d.find_element(cb.By.CSS_SELECTOR, "form.upload input[type=text]").get_attribute("value") == "tiny-gemm-copy-"
+        # A key a header cannot carry is refused by the dialog, and GETs keep working.
+        d.execute_script("sessionStorage.setItem('sparrow.apiKey', 'ключ')")
+        d.get(f"{base}/#/models")
+        cb.WebDriverWait(d, 10).until(lambda d: d.find_elements(cb.By.CSS_SELECTOR, "main table"))
+        assert not d.find_elements(cb.By.CSS_SELECTOR, ".alert.error")
+        assert [l for l in cb.severe_logs(d) if "job_00000000000000000000" not in l["message"]] == []
+    finally:
+        d.quit()
+        proc.terminate()
+        proc.wait(10)
+
+
+def cu_bytes(n: int) -> str:
+    """The console's S.bytes text for n (util.js): binary units, 2 decimals below 10, else 1."""
+    v, i, units = float(n), 0, ["B", "KB", "MB", "GB"]
+    while abs(v) >= 1024 and i < len(units) - 1:
+        v /= 1024
+        i += 1
+    return (f"{v:.0f}" if i == 0 else f"{v:.2f}" if v < 10 else f"{v:.1f}") + " " + units[i]

@@ -177,3 +177,49 @@ def test_cli_reads_and_writes_declared_types(tmp_path):
     r = run("--input", str(tmp_path / "wide.npz"), "--output", str(tmp_path / "out2.npz"))
     assert r.returncode == 1 and "UINT8 but holds" in r.stderr, r.stderr
     assert not (tmp_path / "out2.npz").exists()
+
+
+def test_cli_refuses_values_an_input_cannot_hold(tmp_path):
+    import subprocess
+    ident = su._model([helper.make_node("Identity", ["i"], ["o"])], [],
+                      [helper.make_tensor_value_info("i", TensorProto.UINT64, [3])],
+                      [helper.make_tensor_value_info("o", TensorProto.UINT64, [3])])
+    model = tmp_path / "u64.onnx"
+    model.write_bytes(ident.SerializeToString())
+    cases = [(np.array([1e19, 0, 3]), "exact only below 2^24"),           # used to crash (SIGILL)
+             (np.array([16777217.0, 0, 1]), "exact only below 2^24"),     # float64 read as float32
+             (np.array([-1, 0, 3], np.int64), "UINT64 but holds -1"),     # used to wrap
+             (np.array([-5, 0, 3], np.int8), "UINT64 but holds -5")]
+    for i, (x, fragment) in enumerate(cases):
+        np.savez(tmp_path / f"in{i}.npz", i=x)
+        r = subprocess.run([su.sparrow_bin(), "infer", str(model), "--input", str(tmp_path / f"in{i}.npz"),
+                            "--output", str(tmp_path / "out.npz")], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1 and fragment in r.stderr, (x, r.returncode, r.stderr)
+    np.savez(tmp_path / "ok.npz", i=np.array([2**63 + 5, 0, 3], np.uint64))
+    r = subprocess.run([su.sparrow_bin(), "infer", str(model), "--input", str(tmp_path / "ok.npz"),
+                        "--output", str(tmp_path / "out.npz")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "does not fit in int64" in r.stderr, r.stderr
+
+
+def test_a_misdeclared_output_is_an_error_not_a_conversion(tmp_path):
+    import subprocess
+    wrong = su._model([helper.make_node("Identity", ["x"], ["y"])], [],
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                      [helper.make_tensor_value_info("y", TensorProto.UINT64, [2])], check=False)
+    (tmp_path / "wrong.onnx").write_bytes(wrong.SerializeToString())
+    np.savez(tmp_path / "in.npz", x=np.array([1.5, -1], np.float32))
+    r = subprocess.run([su.sparrow_bin(), "infer", str(tmp_path / "wrong.onnx"), "--input", str(tmp_path / "in.npz"),
+                        "--output", str(tmp_path / "out.npz")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "declares output 'y' as UINT64" in r.stderr, r.stderr
+    with su.Server() as s:
+        assert s.upload_model("wrong", wrong.SerializeToString()).status_code == 201
+        r = s.post("/v2/models/wrong/infer", json={"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "data": [1.5, -1]}]})
+        assert r.status_code == 500 and "declares output 'y' as UINT64" in r.json()["error"], r.text
+        # A dataset whose float labels no integer holds is a 400; the server keeps serving.
+        import io
+        buf = io.BytesIO()
+        np.savez(buf, x=np.zeros((2, 4), np.float32), y=np.array([1e19, 0.0]))
+        r = s.post("/v1/datasets", params={"name": "huge"}, data=buf.getvalue(),
+                   headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code == 400 and "labels must be integers" in r.json()["error"], r.text
+        assert s.get("/healthz").status_code == 200

@@ -133,3 +133,13 @@ def test_corrupt_dataset(tmp_path, mlp):
     assert_clean_failure(run_sparrow("eval", mlp, "--dataset", tmp_path / "mismatch.npz"), "labels")
     np.savez(tmp_path / "wrongsize.npz", x=np.zeros((3, 700), np.float32), y=np.zeros(3, np.int64))
     assert_clean_failure(run_sparrow("eval", mlp, "--dataset", tmp_path / "wrongsize.npz"), "784")
+
+
+def test_an_op_newer_than_the_models_opset_is_refused(tmp_path):
+    # Gelu joined the default domain in opset 20; onnxruntime refuses it at 17 too.
+    graph = helper.make_graph([helper.make_node("Gelu", ["x"], ["y"], name="g")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    model = save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8),
+                       tmp_path / "gelu17.onnx")
+    assert_clean_failure(_infer(model, tmp_path, x=np.zeros(2, np.float32)), "Gelu", "opset 20", "opset 17")

@@ -33,6 +33,15 @@ def test_finetune_job_uses_the_uploaded_dataset():
         out = s.post("/v2/models/toy/infer", json={"inputs": [{"name": "x", "datatype": "FP32", "shape": [4, 16],
                                                                 "data": x[:4].tolist()}]}).json()
         assert out["model_version"] == "2" and out["outputs"][0]["shape"] == [4, 4]
+        # An evaluation set alone: data-free compression, accuracy measured before and after.
+        only_eval = {"prune": {"sparsity": 0.5}, "min_params": 16, "finetune": {"eval_dataset": ds["id"]}}
+        r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(only_eval))
+        assert r.status_code == 202, r.text
+        job = s.wait_job(r.json()["id"], timeout=120)
+        assert job["status"] == "succeeded" and set(job["report"]["accuracy"]) == {"before", "after"}, job
+        epochs_without_data = {"finetune": {"eval_dataset": ds["id"], "epochs": 2}}
+        r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(epochs_without_data))
+        assert r.status_code == 400 and "dataset" in r.json()["error"]
         # A dataset a pending job uses cannot be deleted; afterwards it can.
         assert s.delete("/v1/datasets/" + ds["id"]).status_code == 204
 

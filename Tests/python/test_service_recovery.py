@@ -98,3 +98,65 @@ def test_sigterm_requeues_a_running_job():
             assert done["attempts"] == 1  # a graceful stop does not count as an attempt
         finally:
             second.cleanup()
+
+
+def test_sigterm_ends_open_event_streams_at_once():
+    import signal
+    import threading
+    with tempfile.TemporaryDirectory() as data:
+        server = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            mid = server.upload_model("big", BIG).json()["id"]
+            job = server.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+            wait_running(server, job)
+            events, ended = [], threading.Event()
+
+            def follow():
+                with server.get("/v1/jobs/%s/events" % job, stream=True, timeout=60) as r:
+                    name = None
+                    for line in r.iter_lines(decode_unicode=True):
+                        if line.startswith("event:"):
+                            name = line[6:].strip()
+                            events.append(name)
+                ended.set()
+
+            reader = threading.Thread(target=follow, daemon=True)
+            reader.start()
+            deadline = time.time() + 10
+            while not events and time.time() < deadline:
+                time.sleep(0.02)
+            started = time.time()
+            server.proc.send_signal(signal.SIGTERM)
+            assert ended.wait(timeout=5), "the stream held the shutdown"
+            server.proc.wait(timeout=10)
+            # Ten seconds is the shutdown deadline an open stream used to run into.
+            assert time.time() - started < 5
+            assert events[-1] == "shutdown", events
+        finally:
+            server.cleanup()
+
+
+def test_a_second_server_waits_for_the_data_directory():
+    with tempfile.TemporaryDirectory() as data:
+        first = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            mid = first.upload_model("big", BIG).json()["id"]
+            job = first.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+            wait_running(first, job)
+            # Started while the first still runs: it must not open the catalog (and take the
+            # running job for a crashed one) until the first has let go.
+            second = su.Server(data_dir=data, args=["--workers", "1"])
+            import subprocess
+            import threading
+            starting = threading.Thread(target=second.start, kwargs={"timeout": 60})
+            starting.start()
+            time.sleep(1.0)
+            assert second.port is None
+            first.stop()
+            starting.join(timeout=60)
+            assert second.port is not None
+            done = second.wait_job(job)
+            assert done["status"] == "succeeded" and done["attempts"] == 1, done
+            second.cleanup()
+        finally:
+            first.cleanup()

@@ -111,6 +111,24 @@ def test_the_artifact_records_the_finetuning_that_ran(problem):
     assert finetune["learning_rate"] == 0.01 and finetune["schedule"] == "oneshot" and finetune["epochs"] == 2
 
 
+def test_compress_with_only_a_held_out_set_measures_data_free_accuracy(problem):
+    d, x, y = problem
+    sparrow("train", d / "mlp.onnx", "--dataset", d / "data.npz", "--epochs", 6, "--lr", 0.1, "-o", d / "base.onnx")
+    config = {"prune": {"sparsity": 0.5}, "min_params": 64}
+    (d / "half.json").write_text(json.dumps(config))
+    p = sparrow("compress", d / "base.onnx", "-o", d / "e.sparrow", "--config", d / "half.json", "--eval", d / "data.npz",
+                "--report", d / "e.json")
+    assert "epoch" not in p.stderr  # nothing retrained
+    report = json.loads((d / "e.json").read_text())
+    assert report["accuracy"]["before"] == accuracy(d / "base.onnx", x, y)
+    # "after" is the artifact's own accuracy, as onnxruntime measures its export.
+    sparrow("export", d / "e.sparrow", "-o", d / "e.onnx")
+    assert abs(report["accuracy"]["after"] - accuracy(d / "e.onnx", x, y)) < 1e-9
+    for layer in report["layers"]:
+        assert abs(layer["density"] - 0.5) < 0.02
+    assert artifact_meta(d / "e.sparrow")["config"]["finetune"]["epochs"] == 0
+
+
 def test_dsd_runs_three_phases(problem):
     d, x, y = problem
     p = sparrow("dsd", d / "mlp.onnx", "--dataset", d / "data.npz", "--eval", d / "data.npz", "--epochs", 2,

@@ -161,16 +161,21 @@ extension SparrowService {
 
     /// Sends the job's state now and on every change until it ends (or the client leaves).
     static func streamEvents(job: JobRecord, core: ServiceCore, writer: HTTPBodyWriter) {
-        func send(_ record: JobRecord) -> Bool {
+        func send(_ record: JobRecord, event: String? = nil) -> Bool {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(core.jobView(record))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return writer.writeEvent(data: data, event: record.status.isFinal ? "end" : "progress")
+            return writer.writeEvent(data: data, event: event ?? (record.status.isFinal ? "end" : "progress"))
         }
         var current = job
         var seen = core.board.snapshot(job.id)?.sequence ?? 0
         guard send(current) else { return }
         while !current.status.isFinal && !writer.isClosed {
+            if core.board.isClosed {
+                // The server is stopping: say so and end the stream; the job resumes at the next start.
+                _ = send(current, event: "shutdown")
+                break
+            }
             if let snapshot = core.board.wait(for: job.id, after: seen, timeout: 15) {
                 seen = snapshot.sequence
                 if snapshot.status.isFinal, let stored = try? core.catalog.job(id: job.id) {

@@ -25,6 +25,7 @@ public final class SparrowService: Sendable {
             http.tls = TLSConfiguration(certificatePath: cert, privateKeyPath: key)
         }
         server = HTTPServer(configuration: http, responder: router, logger: logger)
+        server.onShutdown { [board = core.board] in board.close() }
         installRoutes(http: http)
     }
 

@@ -49,7 +49,7 @@ extension InferenceCodec {
             }
             value = Int64(number)
         }
-        guard element.wrapped(value) == value, element != .uint64 || value >= 0 else {
+        guard element.holds(value) else {
             throw .invalid("input '\(name)' is \(element.rawValue) but holds \(value)")
         }
         return value

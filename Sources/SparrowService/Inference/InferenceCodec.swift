@@ -6,8 +6,11 @@ import SparrowModel
 /// tensor extension: a JSON header of `Inference-Header-Content-Length` bytes followed by the raw
 /// little-endian tensors, in input order, each `parameters.binary_data_size` bytes long.
 public enum InferenceCodec {
-    /// Largest tensor accepted, in elements (1 GiB of FP32).
-    public static let maxElements = 1 << 28
+    /// Largest tensor accepted, in bytes of the type Sparrow computes it in (float32 or int64):
+    /// 2^28 FP32 elements, 2^27 of the integer and bool types, which are held as int64.
+    public static let maxTensorBytes = 1 << 30
+
+    static func maxElements(_ element: ElementType) -> Int { maxTensorBytes / element.computeType.byteWidth }
     static let maxRank = 8
 
     // MARK: - Requests
@@ -64,7 +67,8 @@ public enum InferenceCodec {
                 }
                 requested.append(RequestedOutput(name: name, binary: try bool(parameters["binary_data"], "outputs[\(index)].parameters.binary_data")))
             }
-            outputs = requested
+            // As in Triton, asking for no output in particular returns them all.
+            outputs = requested.isEmpty ? nil : requested
         }
         let parameters = try parametersObject(root, what: "the request")
         let binaryOutput = try bool(parameters["binary_data_output"], "parameters.binary_data_output") ?? false
@@ -84,7 +88,7 @@ public enum InferenceCodec {
             throw .invalid("input '\(name)' has datatype \(datatypeName); this server serves \(ElementType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let shape = try decodeShape(spec["shape"], name: name)
-        let count = try elementCount(shape, name: name)
+        let count = try elementCount(shape, of: datatype, name: name)
         let parameters = try parametersObject(spec, what: "input '\(name)'")
 
         if let rawSize = parameters["binary_data_size"] {
@@ -130,12 +134,13 @@ public enum InferenceCodec {
         return shape
     }
 
-    static func elementCount(_ shape: [Int], name: String) throws(InferenceError) -> Int {
+    static func elementCount(_ shape: [Int], of element: ElementType, name: String) throws(InferenceError) -> Int {
+        let maxElements = maxElements(element)
         var count = 1
         for d in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
             guard !overflow, product <= maxElements else {
-                throw .invalid("input '\(name)': shape \(shape) exceeds \(maxElements) elements")
+                throw .invalid("input '\(name)': shape \(shape) exceeds \(maxElements) elements of \(element.rawValue)")
             }
             count = product
         }

@@ -34,6 +34,21 @@ public final class JobBoard: @unchecked Sendable {
     private let condition = ConditionLock()
     private var states: [String: Snapshot] = [:]
     private var counter = 0
+    private var closed = false
+
+    /// True once the server began shutting down: waits return at once.
+    public var isClosed: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return closed
+    }
+
+    /// Wakes every waiter for good, so event streams end instead of holding a shutdown.
+    public func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
 
     public init() {}
 
@@ -73,7 +88,7 @@ public final class JobBoard: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let s = states[id], s.sequence > sequence { return s }
-            if !condition.wait(until: deadline) { return nil }
+            if closed || !condition.wait(until: deadline) { return nil }
         }
     }
 }

@@ -101,8 +101,9 @@ public final class ServableModel: Sendable {
         }
         return try wanted.map { (name) throws(InferenceError) -> InferenceOutput in
             guard let tensor = results[name] else { throw InferenceError(.internalError, "the model produced no output '\(name)'") }
-            let declared = outputInfo.first { $0.name == name }?.elementType
-            return InferenceOutput(name: name, elementType: declared, tensor: tensor, binary: request.wantsBinary(name))
+            let declared = outputInfo.first { $0.name == name }
+            if let problem = declared?.mismatch(tensor) { throw InferenceError(.internalError, problem) }
+            return InferenceOutput(name: name, elementType: declared?.elementType, tensor: tensor, binary: request.wantsBinary(name))
         }
     }
 }

@@ -22,6 +22,8 @@ public struct ServiceConfiguration: Sendable {
     public var maxAttempts = 3
     /// Seconds a graceful shutdown waits for running jobs to stop.
     public var shutdownGrace: Double = 10
+    /// Seconds to wait for another server holding the data directory (one still shutting down).
+    public var dataDirectoryLockWait: Double = 15
 
     public init() {}
 }

@@ -17,8 +17,10 @@ extension ServiceCore {
         }
         try checkNamedLayers(config, modelID: modelID)
         if let finetune = config.finetune {
-            guard finetune.dataset != nil else {
-                throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id")
+            // Without a training set the job can still measure accuracy before and after on
+            // eval_dataset, as long as it asks for no epochs.
+            guard finetune.dataset != nil || (finetune.evalDataset != nil && (finetune.epochs ?? 0) == 0) else {
+                throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id (without one, give only eval_dataset and no epochs to measure accuracy)")
             }
             for (field, id) in [("dataset", finetune.dataset), ("eval_dataset", finetune.evalDataset)] {
                 guard let id else { continue }
@@ -52,7 +54,7 @@ extension ServiceCore {
         guard !config.layerReferences.isEmpty else { return }
         let graph = try ONNXModel(serializedBytes: try uploadedONNX(of: modelID)).graph
         do {
-            _ = try CompressionPlan(graph: graph, config: config)
+            try CompressionPlan(graph: graph, config: config).requireLayers()
         } catch {
             throw ServiceError.badRequest("invalid compression config: \(error)")
         }
@@ -159,6 +161,8 @@ extension ServiceCore {
             try? catalog.updateJob(job)
             logger.info("job re-queued for shutdown", metadata: ["job": "\(job.id)"])
         } else {
+            // Keep the progress the job reached (the board's), not the last stored stage boundary.
+            if let live = board.snapshot(job.id) { job.progress = max(job.progress, live.progress) }
             job.status = .cancelled
             job.stage = "cancelled"
             job.finishedAt = Catalog.now()
@@ -177,8 +181,8 @@ extension ServiceCore {
         let board = self.board
         // Overall progress: compress (or retrain) 0.05–0.8, write to 0.85, verification and storage to 1.
         let result: (artifact: Artifact, bytes: [UInt8], report: CompressionReport)
-        if let finetune = config.finetune, let datasetID = finetune.dataset {
-            let data = try labeledData(datasetID)
+        if let finetune = config.finetune, finetune.dataset != nil || finetune.evalDataset != nil {
+            let data = try finetune.dataset.map(labeledData)
             let evaluation = try finetune.evalDataset.map(labeledData)
             try stage(&job, "finetune", 0.05, context)
             let trained = try TrainingJob.compress(

@@ -19,12 +19,14 @@ public final class ServiceCore: @unchecked Sendable {
     let storageLock = ConditionLock()
     /// Serialises cancellations' check of a job's state with the change they make.
     let cancellationLock = ConditionLock()
+    private let directoryLock: DataDirectoryLock
 
     public init(configuration: ServiceConfiguration, logger: Logger = Logger(label: "sparrow.service")) throws {
         self.configuration = configuration
         self.logger = logger
         let root = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        directoryLock = try DataDirectoryLock(directory: root, wait: configuration.dataDirectoryLockWait)
         catalog = try Catalog(path: root + "/catalog.db")
         blobs = try BlobStore(root: root + "/blobs")
         let board = self.board

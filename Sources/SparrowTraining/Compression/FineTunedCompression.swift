@@ -31,7 +31,8 @@ public enum FineTunedCompression {
         /// The options a config's "finetune" object asks for: its epochs are split two thirds
         /// pruning-and-retraining, one third centroid fine-tuning (at least one each when ≥ 2).
         public init(finetune: CompressionConfig.Finetune, seed: UInt64 = 0, batchSize: Int = 64, threads: Int = 2) {
-            let total = finetune.epochs ?? 6
+            // Without a training set the run can only evaluate: no epochs unless asked for (an error then).
+            let total = finetune.epochs ?? (finetune.dataset == nil ? 0 : 6)
             let centroid = total >= 2 ? max(1, total / 3) : 0
             training = TrainingOptions(epochs: total - centroid, batchSize: batchSize,
                                        learningRate: Float(finetune.learningRate ?? 0.01), seed: seed, threads: threads)
@@ -65,14 +66,22 @@ public enum FineTunedCompression {
         return recorded
     }
 
-    public static func compress(graph: Graph, config: CompressionConfig, trainingData: LabeledData,
+    /// With `trainingData` nil and no epochs, the weights are pruned and quantized without
+    /// retraining (as data-free compression) and only `evaluation` runs: accuracy before and after.
+    public static func compress(graph: Graph, config: CompressionConfig, trainingData: LabeledData?,
                                 evaluation: LabeledData? = nil, options: Options,
                                 serializeGraph: ([String: Tensor], Set<String>) throws -> [UInt8],
                                 denseModelBytes: [UInt8]? = nil,
                                 monitor: TrainingMonitor = .silent) throws -> Result {
         let plan = try CompressionPlan(graph: graph, config: config)
+        try plan.requireLayers()
         let network = try TrainableNetwork(graph: graph)
         let trainer = try Trainer(network: network, options: options.training)
+        let epochs = options.training.epochs + options.centroidEpochs
+        guard trainingData != nil || epochs == 0 else {
+            throw TrainingError.invalidOption("\(epochs) epochs of fine-tuning need training data")
+        }
+        let trainingData = try trainingData ?? LabeledData(features: [], sampleShape: network.sampleShape, labels: [])
         let accuracyBefore = try evaluation.map { try trainer.evaluate($0).accuracy }
 
         // 1. Prune and retrain.

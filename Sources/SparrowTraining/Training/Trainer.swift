@@ -146,6 +146,7 @@ public final class Trainer {
                     beforeStep: ((Int) throws -> Void)? = nil) throws -> [TrainingProgress] {
         let epochs = epochs ?? options.epochs
         guard epochs >= 0 else { throw TrainingError.invalidOption("epochs must be ≥ 0") }
+        guard epochs > 0 else { return [] }
         let data = try data.conformed(to: network.sampleShape)
         guard data.count > 0 else { throw TrainingError.invalidDataset("the training set is empty") }
         Matrix.threadCount = options.threads

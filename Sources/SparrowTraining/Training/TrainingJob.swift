@@ -25,9 +25,10 @@ public enum TrainingJob {
                        before: before, after: after)
     }
 
-    /// Compresses an ONNX model with retraining (`sparrow compress --dataset`). Options default to
-    /// what the config's "finetune" object asks for.
-    public static func compress(onnx bytes: [UInt8], config: CompressionConfig, data: LabeledData,
+    /// Compresses an ONNX model with retraining (`sparrow compress --dataset`), or with no data and
+    /// no epochs only measures accuracy before and after. Options default to what the config's
+    /// "finetune" object asks for.
+    public static func compress(onnx bytes: [UInt8], config: CompressionConfig, data: LabeledData?,
                                 evaluation: LabeledData? = nil, options: FineTunedCompression.Options? = nil,
                                 monitor: TrainingMonitor = .silent) throws -> FineTunedCompression.Result {
         let onnx = try ONNXModel(serializedBytes: bytes)
