@@ -114,6 +114,23 @@ def test_an_override_compresses_a_layer_below_min_params_and_seeds_reach_2_pow_5
     assert [(l["name"], l["weight_bits"]) for l in named["layers"]] == [("fc1.weight", 5), ("fc2.weight", 3)]
 
 
+def test_nothing_to_compress_is_an_error_not_an_empty_artifact(tmp_path):
+    from onnx import TensorProto, helper
+    relu = helper.make_model(helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                             [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])]),
+                             opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.save(relu, tmp_path / "relu.onnx")
+    out = run_sparrow("compress", tmp_path / "relu.onnx", "-o", tmp_path / "r.sparrow", check=False)
+    assert out.returncode == 1 and "no float32 Gemm, MatMul or Conv weight" in out.stderr, out.stderr
+    onnx.save(mlp_model([8, 4]), tmp_path / "small.onnx")  # 32 weights, below min_params
+    out = run_sparrow("compress", tmp_path / "small.onnx", "-o", tmp_path / "s.sparrow", check=False)
+    assert out.returncode == 1 and "lower min_params" in out.stderr and "fc1.weight, has 32" in out.stderr, out.stderr
+    assert not (tmp_path / "r.sparrow").exists() and not (tmp_path / "s.sparrow").exists()
+    train = run_sparrow("train", tmp_path / "relu.onnx", "--dataset", tmp_path / "none.npz", "-o", tmp_path / "t.onnx", check=False)
+    assert train.returncode == 1
+
+
 def test_inspect_rejects_a_corrupt_file(tmp_path):
     _, art, _, _ = compress(tmp_path, conv_model(), {"min_params": 100})
     data = bytearray(art.read_bytes())

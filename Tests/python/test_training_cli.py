@@ -138,6 +138,21 @@ def test_dsd_runs_three_phases(problem):
     assert accuracy(d / "dsd.onnx", x, y) > 0.6
 
 
+def test_a_model_without_weights_is_not_trained(problem, tmp_path):
+    d, _, _ = problem
+    graph = helper.make_graph([helper.make_node("Softmax", ["x"], ["y"], axis=1)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 12])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 12])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / "none.onnx")
+    for cmd in ("train", "dsd"):
+        p = subprocess.run([BIN, cmd, tmp_path / "none.onnx", "--dataset", d / "data.npz", "-o", tmp_path / "o.onnx"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1 and "no weights to train" in p.stderr, (cmd, p.stderr)
+    assert not (tmp_path / "o.onnx").exists()
+
+
 def test_bad_dataset_is_a_clear_error(problem):
     d, _, _ = problem
     np.savez(d / "wrong.npz", x=np.zeros((5, 7), np.float32), y=np.zeros(5, np.int64))
