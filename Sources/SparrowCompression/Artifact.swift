@@ -35,6 +35,13 @@ public struct Artifact: Sendable, Equatable {
     /// The decoded weights of every compressed layer, by initializer name. Callers that run or
     /// export the model check the layers against the graph first (`checkLayersAgainstGraph`), so
     /// that a forged shape is refused before decoding allocates it.
+    /// Bytes decoding every layer to dense float32 allocates.
+    public var decodedBytes: Int { layers.reduce(0) { $0 + $1.count * 4 } }
+
+    /// An upper bound on what packing the layers for the sparse engine allocates: offsets per row
+    /// and column, and 8 bytes per stored entry.
+    public var packedBytesBound: Int { layers.reduce(0) { $0 + ($1.rows + $1.cols + 1) * 8 + $1.entryCount * 8 } }
+
     public func decodedInitializers() throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for layer in layers { out[layer.name] = try layer.denseTensor() }

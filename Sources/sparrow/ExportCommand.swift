@@ -13,6 +13,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try CLIFiles.checkOutputs([output], inputs: [artifact])
         let parsed = try Artifact(bytes: CLIFiles.read(artifact))
+        try MemoryCheck.require(parsed, dense: true, path: artifact)
         try CLIFiles.write(try parsed.denseONNX(), to: output)
     }
 }

@@ -20,6 +20,7 @@ func loadModelForInference(path: String, engine: InferenceEngine = .sparse) thro
         return InferenceModel(graph: model.graph, runtime: try DenseRuntime(graph: model.graph))
     }
     let artifact = try Artifact(bytes: bytes)
+    try MemoryCheck.require(artifact, dense: engine == .dense, path: path)
     switch engine {
     case .sparse:
         let (graph, layers) = try makeSparseLayers(artifact: artifact)

@@ -208,3 +208,48 @@ def test_eval_counts_nan_scores_as_wrong(tmp_path):
     np.savez(tmp_path / "d.npz", x=np.full((20, 64), np.nan, np.float32), y=np.zeros(20, np.int64))
     out = run_sparrow("eval", src, "--dataset", tmp_path / "d.npz", "--json")
     assert json.loads(out.stdout) == {"samples": 20, "accuracy": 0}
+
+
+def forged_artifact(rows, cols):
+    """A valid .sparrow file (docs/FORMAT.md, byte by byte) whose one layer, the B of a Gemm, claims
+    rows × cols weights but stores no entry: a few hundred bytes that decode to rows × cols floats."""
+    import struct
+    import zlib
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, cols])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, rows])])
+    onnx_bytes = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
+    meta = json.dumps({"producer": "forger", "original_bytes": 4 * rows * cols}).encode()
+    name = b"w"
+    layer = struct.pack("<H", len(name)) + name + bytes([0, 0, 1, 1, 2]) + struct.pack("<QQ", rows, cols)
+    layer += struct.pack("<ff", 0.0, 1.0) + struct.pack("<QQ", 0, 0)  # codebook; no entries
+    layer += bytes([0]) + struct.pack("<Q", 0) + bytes([0]) + struct.pack("<Q", 0)  # two empty fixed-width streams
+    sections = [(1, meta), (2, onnx_bytes), (3, layer)]
+    n = len(sections)
+    table, offset = b"", 20 + 32 * n
+    for kind, data in sections:
+        table += struct.pack("<IIQQII", kind, 0, offset, len(data), zlib.crc32(data), 0)
+        offset += len(data)
+    head = b"SPRW" + struct.pack("<III", 1, 0, n) + table
+    return head + struct.pack("<I", zlib.crc32(head)) + b"".join(d for _, d in sections)
+
+
+def test_a_forged_layer_larger_than_memory_is_refused_not_allocated(tmp_path):
+    art = tmp_path / "forged.sparrow"
+    art.write_bytes(forged_artifact(32768, 32768))  # 2^30 weights: 4 GiB as dense floats
+    assert art.stat().st_size < 1000
+    # Packed for the sparse engine it is tiny (no entries); decoded dense it is 4 GiB.
+    np.savez(tmp_path / "x.npz", x=np.ones((1, 32768), np.float32))
+    sparse = run_sparrow("infer", art, "--input", tmp_path / "x.npz", "--output", tmp_path / "y.npz")
+    assert sparse.returncode == 0
+    with np.load(tmp_path / "y.npz") as y:
+        assert y["y"].shape == (1, 32768) and not y["y"].any()
+    # Under a 2 GiB address-space limit, as on a small edge box, dense decoding is refused cleanly.
+    for args in (["export", art, "-o", tmp_path / "d.onnx"],
+                 ["infer", art, "--engine", "dense", "--input", tmp_path / "x.npz", "--output", tmp_path / "z.npz"]):
+        cmd = " ".join(str(a) for a in [sparrow_bin(), *args])
+        out = subprocess.run(["bash", "-c", f"ulimit -v 2097152 && exec {cmd}"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1, (args, out.returncode, out.stderr)
+        assert "needs 4.0 GiB" in out.stderr and "ulimit -v" in out.stderr, out.stderr
+    assert not (tmp_path / "d.onnx").exists() and not (tmp_path / "z.npz").exists()
