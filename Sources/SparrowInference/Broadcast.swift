@@ -108,32 +108,4 @@ extension BroadcastPlan {
     static func shape(_ shapes: [[Int]]) throws -> [Int] {
         try shapes.dropFirst().reduce(shapes.first ?? []) { try BroadcastPlan($0, $1).outShape }
     }
-
-    /// For each element of `out` (row-major), the index of the element of a `shape` operand it reads.
-    static func indices(_ shape: [Int], to out: [Int]) -> [Int] {
-        let padded = [Int](repeating: 1, count: out.count - shape.count) + shape
-        var strides = [Int](repeating: 0, count: out.count)
-        var acc = 1
-        for i in stride(from: out.count - 1, through: 0, by: -1) {
-            strides[i] = padded[i] == 1 ? 0 : acc
-            acc *= padded[i]
-        }
-        let count = out.reduce(1, *)
-        var result = [Int](repeating: 0, count: count)
-        var counter = [Int](repeating: 0, count: out.count)
-        var offset = 0
-        for i in 0..<count {
-            result[i] = offset
-            var k = out.count - 1
-            while k >= 0 {
-                counter[k] += 1
-                offset += strides[k]
-                if counter[k] < out[k] { break }
-                offset -= strides[k] * out[k]
-                counter[k] = 0
-                k -= 1
-            }
-        }
-        return result
-    }
 }

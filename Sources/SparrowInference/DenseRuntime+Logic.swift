@@ -76,8 +76,8 @@ extension DenseRuntime {
             let condition = try c.requireInt64s("condition")
             let out = try BroadcastPlan.shape([c.shape, x.shape, y.shape])
             _ = try Tensor.checkedCount(out)
-            let ci = BroadcastPlan.indices(c.shape, to: out)
-            let xi = BroadcastPlan.indices(x.shape, to: out), yi = BroadcastPlan.indices(y.shape, to: out)
+            let ci = Tensor.broadcastOffsets(from: c.shape, to: out)
+            let xi = Tensor.broadcastOffsets(from: x.shape, to: out), yi = Tensor.broadcastOffsets(from: y.shape, to: out)
             switch (x.storage, y.storage) {
             case (.float32(let xv), .float32(let yv)):
                 return [Tensor(shape: out, floats: ci.indices.map { condition[ci[$0]] != 0 ? xv[xi[$0]] : yv[yi[$0]] })]
@@ -99,7 +99,7 @@ extension DenseRuntime {
             guard requested.allSatisfy({ $0 >= 0 }) else { throw RuntimeError("shape \(requested) has a negative dimension") }
             let out = try BroadcastPlan.shape([x.shape, requested])
             _ = try Tensor.checkedCount(out)
-            return [x.gathered(BroadcastPlan.indices(x.shape, to: out), shape: out)]
+            return [x.gathered(Tensor.broadcastOffsets(from: x.shape, to: out), shape: out)]
         }
     }
 }

@@ -10,16 +10,22 @@ sys.path.insert(0, os.path.dirname(__file__))
 import service_util as su  # noqa: E402
 
 
-def test_finetune_job_uses_the_uploaded_dataset():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((512, 16)).astype(np.float32)
+def toy_problem(server, samples, seed):
+    """Uploads a learnable 16-feature, 4-class data set and an MLP for it: (x, dataset, model id)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((samples, 16)).astype(np.float32)
     y = np.argmax(x @ rng.standard_normal((16, 4)), axis=1)
     buf = io.BytesIO()
     np.savez(buf, x=x, y=y)
+    ds = server.post("/v1/datasets", params={"name": "toy"}, data=buf.getvalue(),
+                     headers={"Content-Type": "application/octet-stream"}).json()
+    mid = server.upload_model("toy", su.mlp(sizes=(16, 64, 4)).SerializeToString()).json()["id"]
+    return x, ds, mid
+
+
+def test_finetune_job_uses_the_uploaded_dataset():
     with su.Server(args=["--workers", "1"]) as s:
-        ds = s.post("/v1/datasets", params={"name": "toy"}, data=buf.getvalue(),
-                    headers={"Content-Type": "application/octet-stream"}).json()
-        mid = s.upload_model("toy", su.mlp(sizes=(16, 64, 4)).SerializeToString()).json()["id"]
+        x, ds, mid = toy_problem(s, 512, seed=0)
         bad = s.post("/v1/models/%s/compress" % mid, data=json.dumps({"finetune": {"epochs": 1}}))
         assert bad.status_code == 400 and "dataset" in bad.json()["error"]
         config = {"prune": {"sparsity": 0.5}, "min_params": 16,
@@ -47,15 +53,8 @@ def test_finetune_job_uses_the_uploaded_dataset():
 
 
 def test_a_retraining_job_streams_its_epochs():
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((2048, 16)).astype(np.float32)
-    y = np.argmax(x @ rng.standard_normal((16, 4)), axis=1)
-    buf = io.BytesIO()
-    np.savez(buf, x=x, y=y)
     with su.Server(args=["--workers", "1"]) as s:
-        ds = s.post("/v1/datasets", params={"name": "toy"}, data=buf.getvalue(),
-                    headers={"Content-Type": "application/octet-stream"}).json()
-        mid = s.upload_model("toy", su.mlp(sizes=(16, 64, 4)).SerializeToString()).json()["id"]
+        _, ds, mid = toy_problem(s, 2048, seed=1)
         config = {"prune": {"sparsity": 0.5}, "min_params": 16, "finetune": {"dataset": ds["id"], "epochs": 6}}
         # The first job holds the only worker, so the second is still queued when its stream opens.
         first = s.post("/v1/models/%s/compress" % mid, data=json.dumps(config)).json()["id"]

@@ -23,6 +23,14 @@ def wait_running(server, job_id, timeout=30):
     raise AssertionError("job never ran")
 
 
+def running_big_job(server):
+    """Uploads BIG, starts its compression and returns the job id once it runs."""
+    mid = server.upload_model("big", BIG).json()["id"]
+    job = server.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+    wait_running(server, job)
+    return job
+
+
 def stored_files(data_dir):
     blobs = os.path.join(data_dir, "blobs")
     return sorted(f for d in os.listdir(blobs) if d != "tmp" for f in os.listdir(os.path.join(blobs, d)))
@@ -85,9 +93,7 @@ def test_sigterm_requeues_a_running_job():
     with tempfile.TemporaryDirectory() as data:
         first = su.Server(data_dir=data, args=["--workers", "1"]).start()
         try:
-            mid = first.upload_model("big", BIG).json()["id"]
-            job = first.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
-            wait_running(first, job)
+            job = running_big_job(first)
         finally:
             first.stop()
         assert first.proc.returncode == 0
@@ -106,9 +112,7 @@ def test_sigterm_ends_open_event_streams_at_once():
     with tempfile.TemporaryDirectory() as data:
         server = su.Server(data_dir=data, args=["--workers", "1"]).start()
         try:
-            mid = server.upload_model("big", BIG).json()["id"]
-            job = server.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
-            wait_running(server, job)
+            job = running_big_job(server)
             events, ended = [], threading.Event()
 
             def follow():
@@ -140,13 +144,10 @@ def test_a_second_server_waits_for_the_data_directory():
     with tempfile.TemporaryDirectory() as data:
         first = su.Server(data_dir=data, args=["--workers", "1"]).start()
         try:
-            mid = first.upload_model("big", BIG).json()["id"]
-            job = first.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
-            wait_running(first, job)
+            job = running_big_job(first)
             # Started while the first still runs: it must not open the catalog (and take the
             # running job for a crashed one) until the first has let go.
             second = su.Server(data_dir=data, args=["--workers", "1"])
-            import subprocess
             import threading
             starting = threading.Thread(target=second.start, kwargs={"timeout": 60})
             starting.start()

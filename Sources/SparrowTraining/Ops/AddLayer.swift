@@ -1,7 +1,7 @@
 import SparrowModel
 
-/// Numpy-style broadcasting: for each element of the broadcast output, the offset of the input
-/// element it reads. The backward pass sums gradients along the same map.
+/// Numpy-style broadcast shapes; `Tensor.broadcastOffsets` maps each output element to the input
+/// element it reads, and the backward pass sums gradients along the same map.
 enum Broadcast {
     static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
@@ -14,29 +14,6 @@ enum Broadcast {
             if da == 0 || db == 0 { out[i] = 0 }
         }
         return out
-    }
-
-    static func offsets(from input: [Int], to output: [Int]) -> [Int] {
-        let rank = output.count
-        let padded = [Int](repeating: 1, count: rank - input.count) + input
-        let inStrides = Tensor.strides(of: padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
-        let total = Tensor.count(of: output)
-        var result = [Int](repeating: 0, count: total)
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
-        for e in 0..<total {
-            result[e] = offset
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                offset += inStrides[d]
-                if index[d] < output[d] { break }
-                offset -= inStrides[d] * index[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return result
     }
 }
 
@@ -62,8 +39,8 @@ final class AddLayer: Layer {
             throw TrainingError.shapeMismatch(node: name, reason: "\(a.shape) and \(b.shape) do not broadcast")
         }
         outShape = shape
-        mapA = a.shape == shape ? nil : Broadcast.offsets(from: a.shape, to: shape)
-        mapB = b.shape == shape ? nil : Broadcast.offsets(from: b.shape, to: shape)
+        mapA = a.shape == shape ? nil : Tensor.broadcastOffsets(from: a.shape, to: shape)
+        mapB = b.shape == shape ? nil : Tensor.broadcastOffsets(from: b.shape, to: shape)
         let total = Tensor.count(of: shape)
         var y = [Float](repeating: 0, count: total)
         for i in 0..<total { y[i] = a.data[mapA?[i] ?? i] + b.data[mapB?[i] ?? i] }
