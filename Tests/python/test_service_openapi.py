@@ -26,7 +26,10 @@ def test_every_route_is_documented():
               ("/v2/models/{name}/infer", "POST"), ("/v2/models/{name}/versions/{version}", "GET"),
               ("/v2/models/{name}/versions/{version}/ready", "GET"),
               ("/v2/models/{name}/versions/{version}/config", "GET"),
-              ("/v2/models/{name}/versions/{version}/infer", "POST"), ("/metrics", "GET"), ("/healthz", "GET")}
+              ("/v2/models/{name}/versions/{version}/infer", "POST"), ("/metrics", "GET"), ("/healthz", "GET"),
+              ("/v2/models/stats", "GET"), ("/v2/models/{name}/stats", "GET"),
+              ("/v2/models/{name}/versions/{version}/stats", "GET"), ("/v2/repository/index", "POST"),
+              ("/v2/repository/models/{name}/load", "POST"), ("/v2/repository/models/{name}/unload", "POST")}
     assert served <= documented, served - documented
 
 

@@ -8,7 +8,7 @@ extension SparrowService {
     /// tensor extension.
     func installInferenceRoutes() {
         router.get("/v2") { _ in
-            .json(raw: #"{"name":"sparrow","version":"\#(SparrowService.serverVersion)","extensions":["binary_tensor_data","model_configuration"]}"#)
+            .json(raw: #"{"name":"sparrow","version":"\#(SparrowService.serverVersion)","extensions":["binary_tensor_data","model_configuration","statistics","model_repository"]}"#)
         }
         router.get("/v2/health/live") { _ in .json(raw: "{}") }
         router.get("/v2/health/ready") { _ in .json(raw: "{}") }
@@ -34,27 +34,49 @@ extension SparrowService {
                 SparrowService.handle { try SparrowService.infer(request, core: core) }
             }
         }
+        installStatisticsRoutes()
+        installRepositoryRoutes()
     }
 
     static func infer(_ request: HTTPRequest, core: ServiceCore) throws -> HTTPResponse {
         let target = try core.resolve(request)
-        var headerLength: Int?
-        if let raw = request.headers["Inference-Header-Content-Length"] {
-            guard let n = Int(raw.trimmingOWS()) else {
-                throw InferenceError.invalid("Inference-Header-Content-Length must be an integer")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (id, version) = (target.model.id, target.version.version)
+        do {
+            var headerLength: Int?
+            if let raw = request.headers["Inference-Header-Content-Length"] {
+                guard let n = Int(raw.trimmingOWS()) else {
+                    throw InferenceError.invalid("Inference-Header-Content-Length must be an integer")
+                }
+                headerLength = n
             }
-            headerLength = n
+            let decoded = try InferenceCodec.decodeRequest(try request.body.bytes(), headerLength: headerLength)
+            let model = try core.servable(target)
+            let decodedAt = clock.now
+            let outputs = try model.infer(decoded)
+            let inferredAt = clock.now
+            let encoded = InferenceCodec.encodeResponse(InferenceResponse(
+                modelName: target.model.name, modelVersion: String(version), id: decoded.id, outputs: outputs))
+            var response = HTTPResponse.bytes(encoded.body, contentType: encoded.contentType)
+            if let headerLength = encoded.headerLength {
+                response.headers.set("Inference-Header-Content-Length", String(headerLength))
+            }
+            let end = clock.now
+            // One execution per request: the models declare no batching (max_batch_size 0).
+            core.statistics.recordSuccess(modelID: id, version: version, batch: 1,
+                                          input: nanoseconds(decodedAt - start), infer: nanoseconds(inferredAt - decodedAt),
+                                          output: nanoseconds(end - inferredAt), total: nanoseconds(end - start))
+            return response
+        } catch {
+            core.statistics.recordFailure(modelID: id, version: version, total: nanoseconds(clock.now - start))
+            throw error
         }
-        let decoded = try InferenceCodec.decodeRequest(try request.body.bytes(), headerLength: headerLength)
-        let model = try core.servable(target)
-        let outputs = try model.infer(decoded)
-        let encoded = InferenceCodec.encodeResponse(InferenceResponse(
-            modelName: target.model.name, modelVersion: String(target.version.version), id: decoded.id, outputs: outputs))
-        var response = HTTPResponse.bytes(encoded.body, contentType: encoded.contentType)
-        if let headerLength = encoded.headerLength {
-            response.headers.set("Inference-Header-Content-Length", String(headerLength))
-        }
-        return response
+    }
+
+    static func nanoseconds(_ d: Duration) -> UInt64 {
+        let (seconds, attoseconds) = d.components
+        return UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }
 

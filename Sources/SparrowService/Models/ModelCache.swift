@@ -27,5 +27,9 @@ public final class ModelCache: Sendable {
         }
     }
 
+    public func isLoaded(modelID: String, version: Int) -> Bool {
+        entries.withLock { $0["\(modelID)/\(version)"] != nil }
+    }
+
     public var count: Int { entries.withLock { $0.count } }
 }

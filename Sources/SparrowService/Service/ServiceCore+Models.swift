@@ -64,6 +64,7 @@ extension ServiceCore {
         }
         try catalog.deleteModel(id: id)
         models.evict(modelID: id)
+        statistics.forget(modelID: id)
         try collectGarbage()
         logger.info("model deleted", metadata: ["model": "\(id)"])
     }

@@ -11,6 +11,7 @@ public final class ServiceCore: @unchecked Sendable {
     public let catalog: Catalog
     public let blobs: BlobStore
     public let models = ModelCache()
+    public let statistics = InferenceStatistics()
     public let board = JobBoard()
     public let logger: Logger
     let queue: JobQueue
