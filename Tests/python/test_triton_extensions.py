@@ -77,3 +77,15 @@ def test_repository_index_load_and_unload(server):
         server.client.load_model("nope")
     r = server.post("/v2/repository/index", data=b"[1]")
     assert r.status_code == 400 and "JSON object" in r.json()["error"]
+
+
+def test_with_api_keys_loading_and_unloading_need_one():
+    with su.Server(args=["--api-key", "k3y"]) as s:
+        assert s.upload_model("mlp", su.mlp(sizes=(32, 16, 8)).SerializeToString(),
+                              headers={"Authorization": "Bearer k3y"}).status_code == 201
+        for action in ("load", "unload"):
+            assert s.post("/v2/repository/models/mlp/" + action).status_code == 401
+            assert s.post("/v2/repository/models/mlp/" + action, headers={"Authorization": "Bearer k3y"}).status_code == 200
+        # Reading the index and the statistics stays open, as model metadata does without --auth-inference.
+        assert s.post("/v2/repository/index").status_code == 200
+        assert s.get("/v2/models/stats").status_code == 200

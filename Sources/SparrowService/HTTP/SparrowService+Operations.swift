@@ -37,13 +37,15 @@ extension SparrowService {
         }
     }
 
-    /// With API keys configured, writes under /v1 (and, with `authenticateInference`, all of /v2
-    /// but health) need `Authorization: Bearer KEY`.
+    /// With API keys configured, writes under /v1 and repository loads/unloads (and, with
+    /// `authenticateInference`, all of /v2 but health) need `Authorization: Bearer KEY`.
     static func authorize(_ request: HTTPRequest, configuration: ServiceConfiguration) throws {
         guard !configuration.apiKeys.isEmpty else { return }
         let path = request.path
-        let isWrite = path.hasPrefix("/v1/") && (request.method == .post || request.method == .delete
-                                                  || request.method == .put || request.method == .patch)
+        // Loading and unloading models change the server's state as /v1 writes do.
+        let isWrite = (path.hasPrefix("/v1/") && (request.method == .post || request.method == .delete
+                                                  || request.method == .put || request.method == .patch))
+            || (path.hasPrefix("/v2/repository/models/") && request.method == .post)
         let isInference = configuration.authenticateInference && path.hasPrefix("/v2/") && !path.hasPrefix("/v2/health/")
         guard isWrite || isInference else { return }
         guard let header = request.headers["Authorization"], header.count > 7,
