@@ -1,17 +1,23 @@
 /// NumPy `.npy` files (format versions 1, 2 and 3), C order.
 ///
 /// Reading accepts float16/32/64, int8..int64, uint8..uint64 and bool in either byte order and converts
-/// them as ONNX tensors are converted: floating → float32, integer and bool → int64.
-/// Writing produces version 1.0 (2.0 if the header is too long): `<f4` for float32, `<i8` for int64.
+/// them as ONNX tensors are converted (`ElementType`): floating → float32, integer and bool → int64.
+/// Writing produces version 1.0 (2.0 if the header is too long), in a given element type.
 public enum NPY {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    /// Element kinds a `.npy` descr can name.
+    /// The numpy dtypes Sparrow reads and writes: (element type, kind character, byte width).
+    static let dtypes: [(element: ElementType, kind: Character, width: Int)] = [
+        (.bool, "b", 1), (.uint8, "u", 1), (.int8, "i", 1), (.uint16, "u", 2), (.int16, "i", 2),
+        (.uint32, "u", 4), (.int32, "i", 4), (.uint64, "u", 8), (.int64, "i", 8),
+        (.float16, "f", 2), (.float32, "f", 4), (.float64, "f", 8),
+    ]
+
+    /// A `.npy` descr such as `<f4`: the element type and its byte order.
     struct Descr {
-        enum Kind { case float, signed, unsigned, bool }
-        let kind: Kind
-        let width: Int
+        let element: ElementType
         let bigEndian: Bool
+        var width: Int { element.byteWidth }
 
         init(_ text: String) throws {
             let chars = Array(text)
@@ -23,15 +29,10 @@ public enum NPY {
             case ">": bigEndian = true
             default: throw ModelError(.unsupported, "unsupported .npy dtype '\(text)'")
             }
-            switch (chars[1], width) {
-            case ("f", 2), ("f", 4), ("f", 8): kind = .float
-            case ("i", 1), ("i", 2), ("i", 4), ("i", 8): kind = .signed
-            case ("u", 1), ("u", 2), ("u", 4), ("u", 8): kind = .unsigned
-            case ("b", 1): kind = .bool
-            default:
+            guard let match = NPY.dtypes.first(where: { $0.kind == chars[1] && $0.width == width }) else {
                 throw ModelError(.unsupported, "unsupported .npy dtype '\(text)' (Sparrow reads float16/32/64, int8..int64, uint8..uint64 and bool)")
             }
-            self.width = width
+            element = match.element
         }
     }
 
@@ -87,39 +88,11 @@ public enum NPY {
 
     private static func decodeData(_ bytes: [UInt8], from start: Int, count: Int, descr: Descr,
                                    shape: [Int]) throws -> Tensor {
-        try bytes.withUnsafeBytes { buf in
-            func bits<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
-                let v = buf.loadUnaligned(fromByteOffset: start + i * MemoryLayout<T>.size, as: T.self)
-                return descr.bigEndian ? T(bigEndian: v) : T(littleEndian: v)
-            }
-            switch (descr.kind, descr.width) {
-            case (.float, 2):
-                return Tensor(shape: shape, floats: (0..<count).map { Tensor.float(fromHalfBits: bits(UInt16.self, $0)) })
-            case (.float, 4):
-                return Tensor(shape: shape, floats: (0..<count).map { Float(bitPattern: bits(UInt32.self, $0)) })
-            case (.float, _):
-                return Tensor(shape: shape, floats: (0..<count).map { Float(Double(bitPattern: bits(UInt64.self, $0))) })
-            case (.bool, _):
-                return Tensor(shape: shape, int64s: (0..<count).map { bits(UInt8.self, $0) != 0 ? 1 : 0 })
-            case (.signed, 1): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(Int8.self, $0)) })
-            case (.signed, 2): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(Int16.self, $0)) })
-            case (.signed, 4): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(Int32.self, $0)) })
-            case (.signed, _): return Tensor(shape: shape, int64s: (0..<count).map { bits(Int64.self, $0) })
-            case (.unsigned, 1): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(UInt8.self, $0)) })
-            case (.unsigned, 2): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(UInt16.self, $0)) })
-            case (.unsigned, 4): return Tensor(shape: shape, int64s: (0..<count).map { Int64(bits(UInt32.self, $0)) })
-            case (.unsigned, _):
-                var values = [Int64]()
-                values.reserveCapacity(count)
-                for i in 0..<count {
-                    guard let v = Int64(exactly: bits(UInt64.self, i)) else {
-                        throw ModelError(.unsupported, ".npy uint64 value \(bits(UInt64.self, i)) does not fit in int64")
-                    }
-                    values.append(v)
-                }
-                return Tensor(shape: shape, int64s: values)
-            }
+        var data = Array(bytes[start..<(start + count * descr.width)])
+        if descr.bigEndian && descr.width > 1 {
+            for i in stride(from: 0, to: data.count, by: descr.width) { data[i..<(i + descr.width)].reverse() }
         }
+        return try data.withUnsafeBytes { try descr.element.decodeLittleEndian($0, shape: shape, what: ".npy") }
     }
 
     /// Serializes a tensor as `.npy` (little-endian, C order), in `element` when given (numpy has no
@@ -153,20 +126,8 @@ public enum NPY {
     }
 
     static func descriptor(_ element: ElementType) -> String {
-        switch element {
-        case .bool: "|b1"
-        case .uint8: "|u1"
-        case .int8: "|i1"
-        case .uint16: "<u2"
-        case .int16: "<i2"
-        case .uint32: "<u4"
-        case .int32: "<i4"
-        case .uint64: "<u8"
-        case .int64: "<i8"
-        case .float16: "<f2"
-        case .float32, .bfloat16: "<f4"
-        case .float64: "<f8"
-        }
+        let dtype = dtypes.first { $0.element == element } ?? (.float32, "f", 4)  // bfloat16: written as float32
+        return (dtype.width == 1 ? "|" : "<") + String(dtype.kind) + String(dtype.width)
     }
 
     public static func read(path: String) throws -> Tensor {

@@ -71,7 +71,7 @@ extension Tensor {
             self.init(shape: shape, floats: proto.doubleData.map { Float($0) })
         case .float16:
             try check(proto.int32Data.count, "int32_data")
-            self.init(shape: shape, floats: proto.int32Data.map { Tensor.float(fromHalfBits: UInt16(truncatingIfNeeded: $0)) })
+            self.init(shape: shape, floats: proto.int32Data.map { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) })
         case .bfloat16:
             try check(proto.int32Data.count, "int32_data")
             self.init(shape: shape, floats: proto.int32Data.map { Float(bitPattern: UInt32(UInt16(truncatingIfNeeded: $0)) << 16) })
@@ -97,22 +97,6 @@ extension Tensor {
 
     private static func decodeRaw(_ raw: Data, element: ElementType, shape: [Int], what: String) throws -> Tensor {
         try raw.withUnsafeBytes { try element.decodeLittleEndian($0, shape: shape, what: what) }
-    }
-
-    /// IEEE 754 half-precision bits to float32 (subnormals, infinities and NaN included).
-    public static func float(fromHalfBits h: UInt16) -> Float {
-        let sign = UInt32(h >> 15) << 31
-        let exponent = Int((h >> 10) & 0x1f)
-        let mantissa = UInt32(h & 0x3ff)
-        if exponent == 0 {
-            // Zero or subnormal: value = mantissa × 2^-24.
-            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-            return sign != 0 ? -magnitude : magnitude
-        }
-        if exponent == 0x1f {
-            return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
-        }
-        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
     }
 
     /// Encodes this tensor as an ONNX tensor with little-endian `raw_data` (FLOAT or INT64).

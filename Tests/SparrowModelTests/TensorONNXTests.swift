@@ -33,14 +33,13 @@ private func tensor(_ type: Onnx_TensorProto.DataType, dims: [Int64], raw: [UInt
     #expect(try Tensor(onnx: tensor(.bfloat16, dims: [1], raw: [0xc0, 0x3f])) == Tensor(shape: [1], floats: [1.5]))
 }
 
-@Test func halfConversionCoversSpecialValues() {
-    #expect(Tensor.float(fromHalfBits: 0x0000) == 0)
-    #expect(Tensor.float(fromHalfBits: 0x0001) == Float(sign: .plus, exponent: -24, significand: 1))
-    #expect(Tensor.float(fromHalfBits: 0x7bff) == 65504)
-    #expect(Tensor.float(fromHalfBits: 0x7c00) == .infinity)
-    #expect(Tensor.float(fromHalfBits: 0xfc00) == -.infinity)
-    #expect(Tensor.float(fromHalfBits: 0x7e00).isNaN)
-    #expect(Tensor.float(fromHalfBits: 0x3c00) == 1)
+@Test func halfConversionCoversSpecialValues() throws {
+    // Little-endian fp16 bit patterns, as raw_data and binary tensors carry them.
+    let bits: [UInt16] = [0x0000, 0x0001, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x3c00]
+    let bytes = bits.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
+    let v = try bytes.withUnsafeBytes { try ElementType.float16.decodeLittleEndian($0, shape: [7], what: "t") }.floats
+    #expect(v[0] == 0 && v[1] == Float(sign: .plus, exponent: -24, significand: 1) && v[2] == 65504)
+    #expect(v[3] == .infinity && v[4] == -.infinity && v[5].isNaN && v[6] == 1)
 }
 
 @Test func decodesTypedFields() throws {
