@@ -130,6 +130,7 @@
     report: (id) => get(`/v1/artifacts/${enc(id)}/report`),
     histograms: (id) => get(`/v1/artifacts/${enc(id)}/histograms`),
     modelMetadata: (name) => get(`/v2/models/${enc(name)}`),
+    modelStats: (name) => get(`/v2/models/${enc(name)}/stats`),
     infer: (name, version, body) =>
       post(`/v2/models/${enc(name)}` + (version ? `/versions/${enc(version)}` : "") + "/infer", body),
   };

@@ -89,6 +89,12 @@
     const m = await api.model(id);
     const layers = m.layers || await api.layers(id).catch(() => []);
     const versions = await versionsOf(m);
+    // Requests each version served and its mean time in the model, from Triton's statistics extension.
+    const stats = new Map(((await api.modelStats(m.name).catch(() => null)) || { model_stats: [] }).model_stats
+      .map((s) => [String(s.version), s]));
+    const served = (v) => stats.get(String(v.version));
+    const meanInfer = (s) => s && s.inference_stats.compute_infer.count
+      ? S.fixed(s.inference_stats.compute_infer.ns / s.inference_stats.compute_infer.count / 1e6, 3) + " ms" : "—";
     const del = h("button.danger", { type: "button" }, "Delete model");
     del.addEventListener("click", async () => {
       if (!confirm(`Delete model ${m.name}?`)) return;
@@ -113,10 +119,12 @@
           { caption: `${layers.length} weight tensors of Gemm, MatMul and Conv nodes`, className: "layers" })
           : h("p.muted", "The server did not list this model's layers.")),
       h("section.card", h("h2", "Versions"),
-        table(["Version", "Kind", "Size", "Created", ""], versions.map((v) => h("tr",
+        table(["Version", "Kind", "Size", "Created", "Requests", "Mean model time", ""], versions.map((v) => h("tr",
           h("th", { scope: "row" }, v.version ?? "—"), h("td", v.kind || (v.artifact_id ? "sparse" : "dense")),
           h("td.num", S.bytes(v.size_bytes)), h("td", S.when(v.created_at)),
-          h("td", v.artifact_id ? h("a", { href: `#/artifacts/${v.artifact_id}` }, "Report") : null))), { caption: "Version 1 is the dense upload; each compression adds a sparse version" })));
+          h("td.num", served(v) ? S.int(served(v).execution_count) : "—"), h("td.num", meanInfer(served(v))),
+          h("td", v.artifact_id ? h("a", { href: `#/artifacts/${v.artifact_id}` }, "Report") : null))),
+          { caption: "Version 1 is the dense upload; each compression adds a sparse version. Requests and mean time in the model since the server started." })));
   }
 
   async function datasetsView(view) {

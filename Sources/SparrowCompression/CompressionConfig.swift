@@ -95,7 +95,7 @@ public struct CompressionConfig: Sendable, Equatable {
                     quantize.layers[name] = try StrictObject.integer(v, path: "$.quantize.layers.\(name)", in: Quantizer.bitRange)
                 }
             }
-            if let s = try o.integer("seed", in: 0...(1 << 53)) { quantize.seed = UInt64(s) }
+            if let s = try o.integer("seed", in: 0...(1 << 53) - 1) { quantize.seed = UInt64(s) }
             if let t = try o.number("tolerance", in: 0...1) { quantize.tolerance = t }
             if let m = try o.integer("max_iterations", in: 1...100_000) { quantize.maxIterations = m }
         }

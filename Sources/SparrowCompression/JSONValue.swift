@@ -131,14 +131,17 @@ struct StrictObject {
         return d
     }
 
+    /// An integer within `range`, which must lie inside ±(2^53 − 1): numbers arrive as doubles, and
+    /// past that a double no longer tells neighbouring integers apart (2^53 + 1 reads as 2^53).
     static func integer(_ v: JSONValue, path: String, in range: ClosedRange<Int>) throws(CompressionError) -> Int {
-        guard case .number(let d) = v, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else {  // 2^53: exact in a double
+        guard case .number(let d) = v, d.isFinite, d == d.rounded() else {
             let got: String
             if case .number(let d) = v { got = "\(d)" } else { got = v.typeName }
             throw .invalidConfig(path: path, message: "expected an integer, got \(got)")
         }
-        guard range.contains(Int(d)) else {
-            throw .invalidConfig(path: path, message: "\(Int(d)) is out of range \(range.lowerBound)...\(range.upperBound)")
+        guard abs(d) < 9_007_199_254_740_992, range.contains(Int(d)) else {
+            let text = abs(d) < 1e18 ? "\(Int(d))" : "\(d)"
+            throw .invalidConfig(path: path, message: "\(text) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return Int(d)
     }

@@ -14,9 +14,11 @@ enum MemoryCheck {
         }
     }
 
-    /// What running or exporting `artifact` on an engine allocates for its weights.
+    /// What running or exporting `artifact` on an engine allocates for its weights. Decoding to
+    /// dense holds up to four copies at its peak (the floats, the ONNX tensors' bytes, the parsed
+    /// or serialized model, the runtime's tensors).
     static func require(_ artifact: Artifact, dense: Bool, path: String) throws {
-        try require(dense ? artifact.decodedBytes : artifact.packedBytesBound,
+        try require(dense ? 4 * artifact.decodedBytes : artifact.packedBytesBound,
                     for: dense ? "decoding \(path) to dense weights" : "packing \(path) for the sparse engine")
     }
 

@@ -195,6 +195,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, f.read_bytes(), mimetypes.guess_type(f.name)[0] or "application/octet-stream")
         if p == ["v2", "health", "ready"]:
             return self.send(200, {"ready": True})
+        if len(p) == 4 and p[:2] == ["v2", "models"] and p[3] == "stats":
+            # The statistics extension's shape, with nothing served yet.
+            return self.send(200, {"model_stats": []})
         if p == ["v1", "models"]:
             return self.send(200, {"models": [m["public"] for m in MODELS.values()]})
         if len(p) == 4 and p[:2] == ["v1", "models"] and p[3] == "layers":

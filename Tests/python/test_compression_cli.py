@@ -94,6 +94,8 @@ def test_same_input_and_config_give_identical_bytes(tmp_path):
     ({"quantize": {"layers": {"nope": 4}}}, "$.quantize.layers.nope"),
     ({"quantize": {"fc_bits": 0}}, "$.quantize.fc_bits"),
     ({"index_bits": 20}, "$.index_bits"),
+    ({"quantize": {"seed": 2 ** 53 + 1}}, "out of range 0...9007199254740991"),  # reads as 2^53, not silently kept
+    ({"quantize": {"seed": 2 ** 53 + 2}}, "out of range 0...9007199254740991"),
 ])
 def test_bad_configs_are_rejected_with_their_path(tmp_path, config, fragment):
     src = tmp_path / "m.onnx"
@@ -105,12 +107,12 @@ def test_bad_configs_are_rejected_with_their_path(tmp_path, config, fragment):
     assert not (tmp_path / "m.sparrow").exists()
 
 
-def test_an_override_compresses_a_layer_below_min_params_and_seeds_reach_2_pow_53(tmp_path):
+def test_an_override_compresses_a_layer_below_min_params_and_seeds_reach_2_pow_53_minus_1(tmp_path):
     # fc2 (30×5 = 150 weights) is below the default min_params of 256: left dense unless named.
     model = mlp_model([20, 30, 5])
     _, _, plain, _ = compress(tmp_path, model)
     assert [l["name"] for l in plain["layers"]] == ["fc1.weight"]
-    _, _, named, _ = compress(tmp_path, model, {"quantize": {"layers": {"fc2.weight": 3}, "seed": 2 ** 53}})
+    _, _, named, _ = compress(tmp_path, model, {"quantize": {"layers": {"fc2.weight": 3}, "seed": 2 ** 53 - 1}})
     assert [(l["name"], l["weight_bits"]) for l in named["layers"]] == [("fc1.weight", 5), ("fc2.weight", 3)]
 
 
@@ -251,5 +253,5 @@ def test_a_forged_layer_larger_than_memory_is_refused_not_allocated(tmp_path):
         cmd = " ".join(str(a) for a in [sparrow_bin(), *args])
         out = subprocess.run(["bash", "-c", f"ulimit -v 2097152 && exec {cmd}"], capture_output=True, text=True, timeout=60)
         assert out.returncode == 1, (args, out.returncode, out.stderr)
-        assert "needs 4.0 GiB" in out.stderr and "ulimit -v" in out.stderr, out.stderr
+        assert "needs 16.0 GiB" in out.stderr and "ulimit -v" in out.stderr, out.stderr
     assert not (tmp_path / "d.onnx").exists() and not (tmp_path / "z.npz").exists()

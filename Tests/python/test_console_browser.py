@@ -252,6 +252,17 @@ def test_console_hunt_findings_on_the_real_server(files, tmp_path):
         label = d.execute_script("return [...document.querySelectorAll('figure svg text')].map(t => t.textContent).join('|')")
         assert cu_bytes(served["compressed_bytes"]) in d.find_element(cb.By.CSS_SELECTOR, "section.summary").text
         assert cu_bytes(served["compressed_bytes"]) in label, label
+        # The model page shows what each version served (Triton's statistics extension).
+        meta = json.loads(urllib.request.urlopen(f"{base}/v2/models/lenet/versions/1").read())["inputs"][0]
+        shape = [1 if n < 0 else n for n in meta["shape"]]
+        body = json.dumps({"inputs": [{"name": meta["name"], "datatype": "FP32", "shape": shape,
+                                       "data": [0.0] * int(np.prod(shape))}]}).encode()
+        for _ in range(3):
+            urllib.request.urlopen(urllib.request.Request(f"{base}/v2/models/lenet/versions/1/infer", data=body, method="POST"))
+        d.get(f"{base}/#/models/{model_id}")
+        rows = cb.WebDriverWait(d, 10).until(lambda d: [r.text for r in d.find_elements(cb.By.CSS_SELECTOR, "main table tbody tr")
+                                                       if r.text.startswith("1 dense")])
+        assert " 3 " in rows[0] and " ms" in rows[0], rows
         # A 64-character model name and a 300-character layer name stay within 360 px.
         w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32), "w" * 300)
         graph = helper.make_graph([helper.make_node("MatMul", ["x", "w" * 300], ["y"])], "g",
