@@ -221,7 +221,11 @@ final class HTTPSession: @unchecked Sendable {
         let writer = HTTPBodyWriter { bytes in queue.async { self.streamPiece(bytes) } }
         stream = (writer, chunked, cleanup)
         if shuttingDown { writer.clientGone() }
-        DispatchQueue.global().async { produce(writer) }
+        // A producer may block for as long as its stream lasts (server-sent events wait for
+        // news): on Dispatch's pool a few such streams would stall every other connection.
+        if !DetachedThread.start(stackSize: 256 << 10, { produce(writer) }) {
+            DispatchQueue.global().async { produce(writer) }
+        }
     }
 
     private func streamPiece(_ bytes: [UInt8]?) {
@@ -279,9 +283,12 @@ final class HTTPSession: @unchecked Sendable {
 
     /// Stop taking requests: idle connections close, busy ones after their current response,
     /// and streams are told the client is going away.
+    /// A stream in progress is left to finish (the server's shutdown handlers tell long-lived
+    /// producers to end; the deadline cuts what remains): cutting it here would race a producer
+    /// that is writing its last event.
     func beginShutdown() {
         shuttingDown = true
-        stream?.writer.clientGone()
+        if stream != nil { closeAfterOutput = true }
         if incoming == nil && stream == nil && !parser.isReadingHead { closeAfterOutput = true }
         onOutput()
     }

@@ -31,6 +31,8 @@ struct FinetuneArguments: ParsableArguments {
         let given = ignored + [("--epochs", (epochs ?? 0) > 0 || (epochs != nil && !evaluates)),
                                ("--schedule", schedule != nil),
                                ("the config's \"finetune\" epochs", configEpochs),
+                               ("the config's \"finetune\" learning_rate", config.finetune?.learningRate != nil),
+                               ("the config's \"finetune\" schedule", config.finetune?.schedule != nil),
                                ("the config's \"finetune\" object", config.finetune != nil && !evaluates && !configEpochs)]
             .filter(\.1).map(\.0)
         guard given.isEmpty else {

@@ -63,7 +63,9 @@ enum Evaluation {
             let batch = data.batch(start..<end)
             let x = try InputFeeding.convert(reshape(batch.x, to: input), to: input)
             try InputFeeding.checkShape(x.shape, against: input)
-            let predictions = try predict(model.runtime.run([input.name: x]), graph: model.graph, batch: end - start)
+            let outputs = try model.runtime.run([input.name: x])
+            try InferenceModel.checkDeclaredOutputs(outputs, graph: model.graph)
+            let predictions = try predict(outputs, graph: model.graph, batch: end - start)
             correct += zip(predictions, batch.y).filter { $0 == $1 }.count
             start = end
         }

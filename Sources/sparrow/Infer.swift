@@ -26,9 +26,7 @@ struct Infer: ParsableCommand {
         let loaded = try loadModelForInference(path: model, engine: engine)
         let feeds = try InputFeeding.load(path: input, for: loaded.graph)
         let results = try loaded.runtime.run(feeds)
-        for info in loaded.graph.outputs {
-            if let computed = results[info.name], let problem = info.mismatch(computed) { throw CLIError(problem) }
-        }
+        try InferenceModel.checkDeclaredOutputs(results, graph: loaded.graph)
         let declared = Dictionary(loaded.graph.outputs.map { ($0.name, $0.elementType) }) { first, _ in first }
         if output.hasSuffix(".npy") {
             guard results.count == 1, let (name, only) = results.first else {

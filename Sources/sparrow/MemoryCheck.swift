@@ -46,5 +46,8 @@ enum MemoryCheck {
         return pages * rlim_t(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    static func gib(_ bytes: UInt64) -> String { String(cFormat: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+    static func gib(_ bytes: UInt64) -> String {
+        bytes >= 1 << 30 ? String(cFormat: "%.1f GiB", Double(bytes) / Double(1 << 30))
+                         : String(cFormat: "%.0f MiB", (Double(bytes) / Double(1 << 20)).rounded(.up))
+    }
 }

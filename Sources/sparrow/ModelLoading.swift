@@ -6,6 +6,14 @@ import SparrowModel
 struct InferenceModel {
     let graph: Graph
     let runtime: DenseRuntime
+
+    /// Refuses outputs whose computed type contradicts the declared one (onnxruntime refuses such a
+    /// model at load), rather than reading or writing them as the declared type.
+    static func checkDeclaredOutputs(_ outputs: [String: Tensor], graph: Graph) throws {
+        for info in graph.outputs {
+            if let computed = outputs[info.name], let problem = info.mismatch(computed) { throw CLIError(problem) }
+        }
+    }
 }
 
 /// Loads a model file for `infer`, `eval` and `bench-model`.

@@ -211,6 +211,15 @@ def test_a_misdeclared_output_is_an_error_not_a_conversion(tmp_path):
     r = subprocess.run([su.sparrow_bin(), "infer", str(tmp_path / "wrong.onnx"), "--input", str(tmp_path / "in.npz"),
                         "--output", str(tmp_path / "out.npz")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "declares output 'y' as UINT64" in r.stderr, r.stderr
+    # eval reads the same outputs: the same refusal.
+    batched = su._model([helper.make_node("Identity", ["x"], ["y"])], [],
+                        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+                        [helper.make_tensor_value_info("y", TensorProto.INT64, ["N", 2])], check=False)
+    (tmp_path / "batched.onnx").write_bytes(batched.SerializeToString())
+    np.savez(tmp_path / "data.npz", x=np.zeros((4, 2), np.float32), y=np.zeros(4, np.int64))
+    r = subprocess.run([su.sparrow_bin(), "eval", str(tmp_path / "batched.onnx"), "--dataset", str(tmp_path / "data.npz")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "declares output 'y' as INT64" in r.stderr, r.stderr
     with su.Server() as s:
         assert s.upload_model("wrong", wrong.SerializeToString()).status_code == 201
         r = s.post("/v2/models/wrong/infer", json={"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "data": [1.5, -1]}]})

@@ -45,9 +45,10 @@ def test_finetune_job_uses_the_uploaded_dataset():
         assert r.status_code == 202, r.text
         job = s.wait_job(r.json()["id"], timeout=120)
         assert job["status"] == "succeeded" and set(job["report"]["accuracy"]) == {"before", "after"}, job
-        epochs_without_data = {"finetune": {"eval_dataset": ds["id"], "epochs": 2}}
-        r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(epochs_without_data))
-        assert r.status_code == 400 and "dataset" in r.json()["error"]
+        for extra in ({"epochs": 2}, {"learning_rate": 0.5}, {"schedule": "gradual"}):
+            without_data = {"finetune": dict({"eval_dataset": ds["id"]}, **extra)}
+            r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(without_data))
+            assert r.status_code == 400 and "dataset" in r.json()["error"], (extra, r.text)
         # A dataset a pending job uses cannot be deleted; afterwards it can.
         assert s.delete("/v1/datasets/" + ds["id"]).status_code == 204
 

@@ -161,3 +161,40 @@ def test_a_second_server_waits_for_the_data_directory():
             second.cleanup()
         finally:
             first.cleanup()
+
+
+def test_many_open_event_streams_neither_starve_requests_nor_hold_the_shutdown():
+    import signal
+    import threading
+    with tempfile.TemporaryDirectory() as data:
+        server = su.Server(data_dir=data, args=["--workers", "1"]).start()
+        try:
+            running = running_big_job(server)
+            mid = server.get("/v1/models").json()["items"][0]["id"]
+            queued = server.post("/v1/models/%s/compress" % mid, data="{}").json()["id"]
+            streams, lasts = [], []
+
+            def follow(job):
+                with server.get("/v1/jobs/%s/events" % job, stream=True, timeout=60) as r:
+                    names = [line[6:].strip() for line in r.iter_lines(decode_unicode=True) if line.startswith("event:")]
+                lasts.append(names[-1] if names else None)
+
+            for i in range(12):
+                t = threading.Thread(target=follow, args=(queued if i % 2 else running,), daemon=True)
+                t.start()
+                streams.append(t)
+            time.sleep(0.5)
+            # Each stream's producer blocks waiting for news; other requests must not wait behind them.
+            started = time.time()
+            for _ in range(5):
+                assert server.get("/healthz", timeout=5).status_code == 200
+            assert time.time() - started < 1.0
+            started = time.time()
+            server.proc.send_signal(signal.SIGTERM)
+            for t in streams:
+                t.join(timeout=8)
+            server.proc.wait(timeout=10)
+            assert time.time() - started < 5
+            assert lasts == ["shutdown"] * 12, lasts
+        finally:
+            server.cleanup()

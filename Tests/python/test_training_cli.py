@@ -126,7 +126,12 @@ def test_compress_with_only_a_held_out_set_measures_data_free_accuracy(problem):
     assert abs(report["accuracy"]["after"] - accuracy(d / "e.onnx", x, y)) < 1e-9
     for layer in report["layers"]:
         assert abs(layer["density"] - 0.5) < 0.02
-    assert artifact_meta(d / "e.sparrow")["config"]["finetune"]["epochs"] == 0
+    assert artifact_meta(d / "e.sparrow")["config"]["finetune"] == {"epochs": 0, "eval_dataset": str(d / "data.npz")}
+    # Training settings in the config with nothing to train on are refused, not recorded.
+    (d / "lr.json").write_text(json.dumps({"finetune": {"learning_rate": 0.1, "epochs": 0}}))
+    p = subprocess.run([BIN, "compress", d / "base.onnx", "-o", d / "lr.sparrow", "--config", d / "lr.json",
+                        "--eval", d / "data.npz"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "learning_rate need a training set" in p.stderr, p.stderr
 
 
 def test_dsd_runs_three_phases(problem):

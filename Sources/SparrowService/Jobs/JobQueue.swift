@@ -90,7 +90,7 @@ public final class JobQueue: @unchecked Sendable {
         self.onProgress = onProgress
         for _ in 0..<workerCount {
             liveWorkers += 1
-            if !WorkerThread.start(stackSize: 8 << 20, { [self] in workerLoop() }) {
+            if !DetachedThread.start(stackSize: 8 << 20, { [self] in workerLoop() }) {
                 liveWorkers -= 1
             }
         }

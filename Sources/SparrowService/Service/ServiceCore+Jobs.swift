@@ -19,8 +19,10 @@ extension ServiceCore {
         if let finetune = config.finetune {
             // Without a training set the job can still measure accuracy before and after on
             // eval_dataset, as long as it asks for no epochs.
-            guard finetune.dataset != nil || (finetune.evalDataset != nil && (finetune.epochs ?? 0) == 0) else {
-                throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id (without one, give only eval_dataset and no epochs to measure accuracy)")
+            let evaluationOnly = finetune.evalDataset != nil && (finetune.epochs ?? 0) == 0
+                && finetune.learningRate == nil && finetune.schedule == nil
+            guard finetune.dataset != nil || evaluationOnly else {
+                throw ServiceError.badRequest("invalid compression config: $.finetune.dataset: fine-tuning needs an uploaded dataset id (without one, give only eval_dataset to measure accuracy: no epochs, learning_rate or schedule)")
             }
             for (field, id) in [("dataset", finetune.dataset), ("eval_dataset", finetune.evalDataset)] {
                 guard let id else { continue }

@@ -58,6 +58,11 @@ public enum FineTunedCompression {
         var recorded = config
         var finetune = config.finetune ?? CompressionConfig.Finetune()
         finetune.epochs = options.training.epochs + options.centroidEpochs
+        // Nothing was trained: no learning rate or schedule to record.
+        guard finetune.epochs != 0 else {
+            recorded.finetune = finetune
+            return recorded
+        }
         // The float's shortest text, so 0.01 is recorded as 0.01 rather than 0.009999999776482582.
         let rate = options.training.learningRate
         finetune.learningRate = Double("\(rate)") ?? Double(rate)

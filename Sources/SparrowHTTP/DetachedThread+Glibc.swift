@@ -4,17 +4,17 @@ import Glibc
 import Musl
 #endif
 
-/// A detached pthread with its own stack size: what Foundation's `Thread` gave the job
-/// workers, without Foundation. Compression and training recurse little but keep large frames,
-/// so workers get a bigger stack than Dispatch's threads.
-enum WorkerThread {
+/// A detached pthread with its own stack size: what Foundation's `Thread` gives, without
+/// Foundation. For work that blocks for long (event streams, the service's job workers), which
+/// would otherwise hold one of Dispatch's few pool threads and starve every connection.
+public enum DetachedThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
     /// Starts `body` on a new thread; false if the system refused one.
-    static func start(stackSize: Int, _ body: @escaping @Sendable () -> Void) -> Bool {
+    public static func start(stackSize: Int, _ body: @escaping @Sendable () -> Void) -> Bool {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
