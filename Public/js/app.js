@@ -66,5 +66,13 @@
   }
 
   window.addEventListener("hashchange", () => { S.clearAlerts(); render(); });
-  window.addEventListener("DOMContentLoaded", () => { keyDialog(); render(); });
+  // "Skip to content" moves focus; as a plain #view link it would change the route to "view".
+  function skipLink() {
+    document.querySelector("a.skip").addEventListener("click", (e) => {
+      e.preventDefault();
+      document.getElementById("view").focus();
+    });
+  }
+
+  window.addEventListener("DOMContentLoaded", () => { keyDialog(); skipLink(); render(); });
 })(window.Sparrow);

@@ -163,19 +163,24 @@
       } else if (job.status === "failed") outcome.replaceChildren(h("p.error-text", "The job failed: " + (job.error || "no message")));
       else if (job.status === "cancelled") outcome.replaceChildren(h("p.muted", "The job was cancelled."));
     }
+    let lastEpoch = null;
     function onEvent({ event, data }) {
       if (typeof data !== "object" || data === null) { line(String(data)); return; }
       const before = job.stage;
       if ("status" in data || "stage" in data || "progress" in data) update(data);
       if (data.stage && data.stage !== before) line(`stage: ${data.stage}`);
-      if (data.epoch !== undefined) {
+      // A stream (re)opened mid-training repeats the last epoch: log each epoch of a stage once.
+      const epochKey = `${data.stage}|${data.epoch}`;
+      if (data.epoch !== undefined && epochKey !== lastEpoch) {
+        lastEpoch = epochKey;
         const parts = [`epoch ${data.epoch}${data.epochs ? "/" + data.epochs : ""}`];
         if (data.loss !== undefined) parts.push(`loss ${S.fixed(data.loss, 4)}`);
         if (data.accuracy !== undefined) parts.push(`accuracy ${S.pct(data.accuracy, 2)}`);
         line(parts.join(" · "));
       }
+      if (event === "shutdown") line("the server is stopping; the job is queued again and resumes when it restarts");
       if (data.message) line(data.message);
-      else if (event && !["message", "progress", "status", "stage", "epoch", "end"].includes(event)) line(event);
+      else if (event && !["message", "progress", "status", "stage", "epoch", "end", "shutdown"].includes(event)) line(event);
     }
     const controller = new AbortController();
     ctx.onLeave(() => controller.abort());
@@ -189,15 +194,31 @@
     update(job);
     line(`job ${job.status}`);
     if (FINAL.has(job.status)) return;
-    // Live updates from the server-sent events; if the stream breaks, fall back to polling.
+    // Live updates from the server-sent events. When the stream ends before the job (the server
+    // stopping sends "shutdown") or breaks, poll, backing off while the server is away, and go
+    // back to the stream once it answers again: a restarted server resumes the job.
     (async () => {
-      try { await api.jobEvents(id, onEvent, controller.signal); }
-      catch (err) { if (controller.signal.aborted) return; line("live updates interrupted; polling"); }
-      while (!controller.signal.aborted) {
-        try { update(await api.job(id)); } catch (err) { S.alert(err.message); return; }
-        if (FINAL.has(job.status)) { line(`job ${job.status}`); return; }
-        await new Promise((r) => setTimeout(r, 2000));
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      let away = 0;
+      while (!controller.signal.aborted && !FINAL.has(job.status)) {
+        const back = (e) => { if (away) { line("the server is back"); away = 0; } onEvent(e); };
+        try { await api.jobEvents(id, back, controller.signal); }
+        catch (err) { if (controller.signal.aborted) return; }
+        if (FINAL.has(job.status) || controller.signal.aborted) break;
+        try {
+          update(await api.job(id));
+          if (away) line("the server is back");
+          away = 0;
+        } catch (err) {
+          if (err.status) { S.alert(err.message); return; }  // the server answered: a real error
+          if (!away) line("the server is not answering; retrying");
+          away += 1;
+          await sleep(Math.min(30000, 1000 * 2 ** Math.min(away, 5)));
+          continue;
+        }
+        if (!FINAL.has(job.status)) await sleep(1000);
       }
+      if (FINAL.has(job.status)) line(`job ${job.status}`);
     })();
   }
 

@@ -90,8 +90,9 @@
     const layers = m.layers || await api.layers(id).catch(() => []);
     const versions = await versionsOf(m);
     // Requests each version served and its mean time in the model, from Triton's statistics extension.
-    const stats = new Map(((await api.modelStats(m.name).catch(() => null)) || { model_stats: [] }).model_stats
-      .map((s) => [String(s.version), s]));
+    // A refusal (e.g. 401 under --auth-inference) is shown, not mistaken for "no traffic".
+    const stats = new Map(((await api.modelStats(m.name).catch((err) => { S.alert(err.message); return null; }))
+      || { model_stats: [] }).model_stats.map((s) => [String(s.version), s]));
     const served = (v) => stats.get(String(v.version));
     const meanInfer = (s) => s && s.inference_stats.compute_infer.count
       ? S.fixed(s.inference_stats.compute_infer.ns / s.inference_stats.compute_infer.count / 1e6, 3) + " ms" : "—";

@@ -5,8 +5,11 @@
   const { h, api } = S;
 
   const concrete = (shape) => shape.map((d) => (typeof d === "number" && d > 0) ? d : 1);
+  // Pixels in 0..1 as the input's declared type: floats as they are, UINT8 images as 0..255.
+  const PIXEL_TYPES = { FP32: (v) => v, FP16: (v) => v, FP64: (v) => v, BF16: (v) => v, UINT8: (v) => Math.round(v * 255) };
   function isDigitModel(meta) {
     if (!meta.inputs || meta.inputs.length !== 1) return false;
+    if (!(meta.inputs[0].datatype in PIXEL_TYPES) && meta.inputs[0].datatype !== undefined) return false;
     const s = concrete(meta.inputs[0].shape || []);
     const n = s.reduce((a, b) => a * b, 1);
     const tail = s.slice(-2).join("x");
@@ -78,7 +81,9 @@
     }
 
     if (isDigitModel(meta)) {
-      const request = (pixels) => ({ inputs: [{ name: input.name, shape: concrete(input.shape || [1, 784]), datatype: "FP32", data: Array.from(pixels) }] });
+      const datatype = input.datatype || "FP32";
+      const request = (pixels) => ({ inputs: [{ name: input.name, shape: concrete(input.shape || [1, 784]), datatype,
+        data: Array.from(pixels, PIXEL_TYPES[datatype]) }] });
       const pad = S.pad.create({ onChange: () => predict() });
       async function predict() {
         const pixels = pad.digit();
@@ -94,7 +99,7 @@
         dense.card, compressed.card));
     } else {
       const template = { inputs: (meta.inputs || []).map((i) => ({ name: i.name, shape: concrete(i.shape || [1]), datatype: i.datatype || "FP32",
-        data: new Array(concrete(i.shape || [1]).reduce((a, b) => a * b, 1)).fill(0) })) };
+        data: new Array(concrete(i.shape || [1]).reduce((a, b) => a * b, 1)).fill(i.datatype === "BOOL" ? false : 0) })) };
       const box = h("textarea#try-json", { rows: 10, spellcheck: false }, JSON.stringify(template));
       const run = h("button", { type: "button" }, "Run on both versions");
       run.addEventListener("click", () => {

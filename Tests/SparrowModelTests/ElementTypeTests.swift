@@ -2,7 +2,11 @@ import Testing
 import SparrowModel
 
 @Test func elementTypesMapToONNXCodesAndComputeTypes() {
+    // TensorProto.DataType codes, written out (a round trip alone would not catch two swapped).
+    let codes: [ElementType: Int32] = [.float32: 1, .uint8: 2, .int8: 3, .uint16: 4, .int16: 5, .int32: 6, .int64: 7,
+                                       .bool: 9, .float16: 10, .float64: 11, .uint32: 12, .uint64: 13, .bfloat16: 16]
     for element in ElementType.allCases {
+        #expect(element.onnxCode == codes[element])
         #expect(ElementType(onnxCode: element.onnxCode) == element)
     }
     #expect(ElementType(onnxCode: 8) == nil)   // STRING
@@ -13,7 +17,10 @@ import SparrowModel
 
 @Test func convertingRoundsAndWrapsAsOnnxCastDoes() {
     let floats = Tensor(shape: [5], floats: [1.00390625, 70000, -2.7, .nan, 300.9])
-    #expect(ElementType.bfloat16.converting(floats).floats[0] == 1)           // ties to even
+    #expect(ElementType.bfloat16.converting(floats).floats[0] == 1)           // a tie, to even (down)
+    // 1.01171875 is a tie above an odd bfloat16: to even rounds up, where chopping would not.
+    #expect(ElementType.bfloat16.converting(Tensor(shape: [1], floats: [1.01171875])).floats == [1.015625])
+    #expect(ElementType.float16.converting(Tensor(shape: [1], floats: [1.00146484375])).floats == [1.001953125])
     #expect(ElementType.float16.converting(floats).floats[1] == .infinity)
     #expect(ElementType.float16.converting(floats).floats[3].isNaN)
     #expect(ElementType.int8.converting(floats).int64s == [1, 112, -2, Int64(Int8(truncatingIfNeeded: Int64.min)), 44])
@@ -24,8 +31,31 @@ import SparrowModel
     #expect(ElementType.uint64.converting(Tensor(shape: [1], int64s: [-1])).int64s == [-1])  // bit pattern kept
 }
 
+/// A seeded generator, so a failure reproduces.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Test func littleEndianBytesAreTheWireLayout() {
+    // Bytes written out by hand for one value of each kind.
+    #expect(ElementType.int8.littleEndianBytes(Tensor(shape: [2], int64s: [-2, 130])) == [0xfe, 0x82])
+    #expect(ElementType.int16.littleEndianBytes(Tensor(shape: [1], int64s: [-300])) == [0xd4, 0xfe])
+    #expect(ElementType.uint32.littleEndianBytes(Tensor(shape: [1], int64s: [0x0102_0304])) == [4, 3, 2, 1])
+    #expect(ElementType.int64.littleEndianBytes(Tensor(shape: [1], int64s: [-1])) == [UInt8](repeating: 0xff, count: 8))
+    #expect(ElementType.float32.littleEndianBytes(Tensor(shape: [1], floats: [1.5])) == [0, 0, 0xc0, 0x3f])
+    #expect(ElementType.float16.littleEndianBytes(Tensor(shape: [1], floats: [-2])) == [0, 0xc0])
+    #expect(ElementType.bool.littleEndianBytes(Tensor(shape: [2], int64s: [0, 7])) == [0, 1])
+}
+
 @Test func littleEndianBytesReadBackForEveryType() throws {
-    var rng = SystemRandomNumberGenerator()
+    var rng = SplitMix(state: 42)
     for element in ElementType.allCases {
         let source: Tensor = element.computeType == .float32
             ? Tensor(shape: [4, 3], floats: (0..<12).map { _ in Float.random(in: -1e4...1e4, using: &rng) })

@@ -122,11 +122,12 @@ def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float =
     raise TimeoutError(f"{base} not ready after {timeout}s")
 
 
-def start_server(data_dir: Path, log_path: Path, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    """The real `sparrow serve` on a free loopback port (it prints "PORT n"), serving Public/."""
+def start_server(data_dir: Path, log_path: Path, extra: list[str] | None = None,
+                 port: int = 0) -> tuple[subprocess.Popen, str]:
+    """The real `sparrow serve` on `port` (0: a free one; it prints "PORT n"), serving Public/."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([str(sparrow_bin()), "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir),
+    log = open(log_path, "ab")
+    proc = subprocess.Popen([str(sparrow_bin()), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
                              "--public-dir", str(ROOT / "Public"), *(extra or [])],
                             stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
     deadline = time.time() + 30

@@ -66,7 +66,9 @@ def assert_matches_onnxruntime(tmp_path, model, feeds, stem="case"):
     for name, want in expected.items():
         got = actual[name]
         assert got.shape == want.shape, f"{name}: shape {got.shape} != {want.shape}"
-        if np.issubdtype(want.dtype, np.integer):
+        # sparrow infer writes each output in its declared type, as onnxruntime returns it.
+        assert got.dtype == want.dtype, f"{name}: dtype {got.dtype} != {want.dtype}"
+        if np.issubdtype(want.dtype, np.integer) or want.dtype == np.bool_:
             np.testing.assert_array_equal(got, want, err_msg=name)
         else:
             np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=name)

@@ -129,8 +129,6 @@ def test_nothing_to_compress_is_an_error_not_an_empty_artifact(tmp_path):
     out = run_sparrow("compress", tmp_path / "small.onnx", "-o", tmp_path / "s.sparrow", check=False)
     assert out.returncode == 1 and "lower min_params" in out.stderr and "fc1.weight, has 32" in out.stderr, out.stderr
     assert not (tmp_path / "r.sparrow").exists() and not (tmp_path / "s.sparrow").exists()
-    train = run_sparrow("train", tmp_path / "relu.onnx", "--dataset", tmp_path / "none.npz", "-o", tmp_path / "t.onnx", check=False)
-    assert train.returncode == 1
 
 
 def test_inspect_rejects_a_corrupt_file(tmp_path):
@@ -179,7 +177,7 @@ def test_outputs_never_replace_inputs_links_or_devices(tmp_path):
                            shell=True, capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0 and json.loads(piped.stdout)["layers"], piped.stderr
     exported = onnx.load_from_string(received[0])
-    assert {i.name for i in exported.graph.initializer} >= {"fc0.weight"} or len(exported.graph.initializer) > 0
+    assert "fc1.weight" in {i.name for i in exported.graph.initializer}
 
 
 def test_runtime_errors_exit_1_without_usage(tmp_path):
@@ -255,3 +253,9 @@ def test_a_forged_layer_larger_than_memory_is_refused_not_allocated(tmp_path):
         assert out.returncode == 1, (args, out.returncode, out.stderr)
         assert "needs 16.0 GiB" in out.stderr and "ulimit -v" in out.stderr, out.stderr
     assert not (tmp_path / "d.onnx").exists() and not (tmp_path / "z.npz").exists()
+    # The same limit lets a real artifact through: the check refuses by size, not by reflex.
+    onnx.save(mlp_model([256, 128, 10]), tmp_path / "small.onnx")
+    run_sparrow("compress", tmp_path / "small.onnx", "-o", tmp_path / "small.sparrow")
+    cmd = f"{sparrow_bin()} export {tmp_path / 'small.sparrow'} -o {tmp_path / 'small-dense.onnx'}"
+    out = subprocess.run(["bash", "-c", f"ulimit -v 2097152 && exec {cmd}"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and (tmp_path / "small-dense.onnx").stat().st_size > 4 * 256 * 128, out.stderr

@@ -44,11 +44,13 @@ def test_finetune_job_uses_the_uploaded_dataset():
         r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(only_eval))
         assert r.status_code == 202, r.text
         job = s.wait_job(r.json()["id"], timeout=120)
-        assert job["status"] == "succeeded" and set(job["report"]["accuracy"]) == {"before", "after"}, job
+        accuracy = job["report"]["accuracy"]
+        assert job["status"] == "succeeded" and set(accuracy) == {"before", "after"}, job
+        assert 0 <= accuracy["before"] <= 1 and 0 <= accuracy["after"] <= 1, accuracy
         for extra in ({"epochs": 2}, {"learning_rate": 0.5}, {"schedule": "gradual"}):
             without_data = {"finetune": dict({"eval_dataset": ds["id"]}, **extra)}
             r = s.post("/v1/models/%s/compress" % mid, data=json.dumps(without_data))
-            assert r.status_code == 400 and "dataset" in r.json()["error"], (extra, r.text)
+            assert r.status_code == 400 and "fine-tuning needs an uploaded dataset id" in r.json()["error"], (extra, r.text)
         # A dataset a pending job uses cannot be deleted; afterwards it can.
         assert s.delete("/v1/datasets/" + ds["id"]).status_code == 204
 
@@ -73,5 +75,12 @@ def test_a_retraining_job_streams_its_epochs():
         for e in epochs:
             assert e["status"] == "running" and 1 <= e["epoch"] <= e["epochs"]
             assert e["loss"] > 0 and 0 <= e["accuracy"] <= 1
+        # Six epochs: four of pruning and retraining, then two of centroid fine-tuning, in order.
+        by_stage = {}
+        for e in epochs:
+            by_stage.setdefault(e["stage"], []).append((e["epoch"], e["epochs"]))
+        assert sorted(n for seen in by_stage.values() for _, n in seen[:1]) == [2, 4], by_stage
+        for seen in by_stage.values():
+            assert [epoch for epoch, _ in seen] == sorted(set(epoch for epoch, _ in seen)), by_stage
         # Stages past the retraining carry no epoch, and neither does the finished job.
         assert "epoch" not in events[-1] and "epoch" not in s.get("/v1/jobs/" + first).json()

@@ -32,9 +32,12 @@ def test_server_metadata_names_the_extensions(server):
 
 
 def test_statistics_count_and_time_each_request(server):
+    import time
     before = server.client.get_inference_statistics("mlp", "1")["model_stats"][0]
+    t0 = int(time.time() * 1000)
     for _ in range(3):
         infer(server, "1")
+    t1 = int(time.time() * 1000) + 1
     wrong_shape = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 5], "data": [0] * 5}]}
     assert server.post("/v2/models/mlp/versions/1/infer", json=wrong_shape).status_code == 400  # a failed request
     after = server.client.get_inference_statistics("mlp", "1")["model_stats"][0]
@@ -50,13 +53,19 @@ def test_statistics_count_and_time_each_request(server):
     assert sum(stats[p]["ns"] for p in ("compute_input", "compute_infer", "compute_output")) <= stats["success"]["ns"]
     assert stats["queue"] == {"count": 0, "ns": 0}
     assert after["batch_stats"][0]["batch_size"] == 1
-    assert after["last_inference"] >= before["last_inference"] > 0 or before["inference_count"] == 0
+    assert t0 <= after["last_inference"] <= t1, (t0, after["last_inference"], t1)
 
 
 def test_statistics_for_all_models_list_every_version(server):
-    infer(server)  # the newest version
+    mid = server.get("/v1/models").json()["items"][0]["id"]
+    job = server.post("/v1/models/%s/compress" % mid, json={"min_params": 16}).json()["id"]
+    assert server.wait_job(job)["status"] == "succeeded"
+    v1 = server.client.get_inference_statistics("mlp", "1")["model_stats"][0]["execution_count"]
+    infer(server)  # no version: the newest, 2
     every = server.client.get_inference_statistics()["model_stats"]
-    assert [(m["name"], m["version"]) for m in every] == [("mlp", "1")]
+    assert [(m["name"], m["version"]) for m in every] == [("mlp", "1"), ("mlp", "2")]
+    assert every[0]["execution_count"] == v1 and every[1]["execution_count"] == 1
+    assert [m["version"] for m in server.client.get_inference_statistics("mlp")["model_stats"]] == ["1", "2"]
     with pytest.raises(InferenceServerException, match="unknown model"):
         server.client.get_inference_statistics("nope")
 
@@ -64,11 +73,15 @@ def test_statistics_for_all_models_list_every_version(server):
 def test_repository_index_load_and_unload(server):
     server.client.unload_model("mlp")
     index = server.client.get_model_repository_index()
-    assert index == [{"name": "mlp", "version": "1", "state": "UNAVAILABLE",
-                      "reason": "not loaded yet: loads on its first request"}]
+    assert {e["state"] for e in index} == {"UNAVAILABLE"} and len(index) == 2
+    assert index[0] == {"name": "mlp", "version": "1", "state": "UNAVAILABLE",
+                        "reason": "not loaded yet: loads on its first request"}
+    infer(server, "1")  # the reason's promise: a request loads it again
+    assert [e["state"] for e in server.client.get_model_repository_index()] == ["READY", "UNAVAILABLE"]
+    server.client.unload_model("mlp")
     assert server.post("/v2/repository/index", json={"ready": True}).json() == []
-    server.client.load_model("mlp")
-    assert server.client.get_model_repository_index()[0]["state"] == "READY"
+    server.client.load_model("mlp")  # the newest version, 2
+    assert [e["state"] for e in server.client.get_model_repository_index()] == ["UNAVAILABLE", "READY"]
     assert server.client.is_model_ready("mlp")
     # Sparrow's models come from uploads: a config or files override is refused, as is an unknown model.
     with pytest.raises(InferenceServerException, match="not supported"):

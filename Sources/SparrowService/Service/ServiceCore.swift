@@ -27,7 +27,9 @@ public final class ServiceCore: @unchecked Sendable {
         self.logger = logger
         let root = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        directoryLock = try DataDirectoryLock(directory: root, wait: configuration.dataDirectoryLockWait)
+        directoryLock = try DataDirectoryLock(directory: root, wait: configuration.dataDirectoryLockWait) {
+            logger.info("waiting for the data directory: another sparrow serve holds it", metadata: ["data_dir": "\(root)"])
+        }
         catalog = try Catalog(path: root + "/catalog.db")
         blobs = try BlobStore(root: root + "/blobs")
         let board = self.board

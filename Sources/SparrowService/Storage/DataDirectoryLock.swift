@@ -11,19 +11,22 @@ import Glibc
 final class DataDirectoryLock: Sendable {
     private let fd: Int32
 
-    init(directory: String, wait: Double) throws {
+    /// `waiting` is called once if another process holds the lock at first.
+    init(directory: String, wait: Double, waiting: () -> Void = {}) throws {
         let path = directory + "/lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ServiceError(500, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         let deadline = Date().addingTimeInterval(wait)
+        var toldOfWaiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
                 close(fd)
                 throw ServiceError(500, "cannot lock \(path): \(String(cString: strerror(code)))")
             }
+            if !toldOfWaiting { waiting(); toldOfWaiting = true }
             guard Date() < deadline else {
                 close(fd)
                 throw ServiceError(500, "the data directory \(directory) is in use by another sparrow serve (waited \(Int(wait)) s for \(path))")

@@ -244,13 +244,14 @@ def cases():
     unary("Selu")
     unary("Gelu", opset=20)
     unary("Gelu", opset=21, approximate="tanh")
-    edge = np.array([[0.0, -0.0, 1e-30, -1.0, 2.5, -2.5, 0.5, 1.5, 1e30, -1e30, np.inf, -np.inf]], np.float32)
+    edge = np.array([[0.0, -0.0, 1e-30, -1.0, 2.5, -2.5, 0.5, 1.5, 1e30, -1e30, np.inf, -np.inf, np.nan]], np.float32)
     for op in ["Log", "Sqrt", "Reciprocal", "Round", "Exp", "Softplus", "HardSigmoid", "HardSwish", "Elu"]:
-        add(f"{op.lower()}_edges", model(op, [node(op, ["x"], ["y"])], [("x", FLOAT, [1, 12])], [("y", FLOAT, None)],
+        add(f"{op.lower()}_edges", model(op, [node(op, ["x"], ["y"])], [("x", FLOAT, [1, 13])], [("y", FLOAT, None)],
                                          opset=14), {"x": edge})
     nan_edge = np.array([[np.nan, 1e10, -1e10, 3e9, -3e9, 2.0**63, 1e19, 1.8e19, 2.0**64 * 2, -1.5, 255.7, 0.0]], np.float32)
-    for to, name in [(TensorProto.UINT64, "uint64"), (TensorProto.INT32, "int32"), (TensorProto.UINT32, "uint32"),
-                     (TensorProto.INT16, "int16"), (TensorProto.UINT8, "uint8")]:
+    for to, name in [(TensorProto.UINT64, "uint64"), (TensorProto.INT64, "int64"), (TensorProto.INT32, "int32"),
+                     (TensorProto.UINT32, "uint32"), (TensorProto.INT16, "int16"), (TensorProto.INT8, "int8"),
+                     (TensorProto.UINT8, "uint8")]:
         # onnxruntime's x86 conversions: NaN and out-of-range floats, uint64 above 2^63.
         add(f"cast_float_to_{name}_edges", model("castx", [node("Cast", ["x"], ["y"], to=to)],
             [("x", FLOAT, [1, nan_edge.shape[1]])], [("y", to, None)]), {"x": nan_edge})
