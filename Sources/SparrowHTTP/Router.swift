@@ -13,10 +13,15 @@ public final class Router: HTTPResponder, @unchecked Sendable {
     private var trie = RouteTrie()
     private var middleware: [any HTTPMiddleware] = []
 
+    /// Every (method, pattern) registered, in order: what a server serves, e.g. to check it against
+    /// an API description.
+    public private(set) var routes: [(method: HTTPMethod, pattern: String)] = []
+
     public init() {}
 
     public func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
         trie.insert(pattern: pattern, method: method, handler: handler)
+        routes.append((method, pattern))
     }
     public func get(_ pattern: String, _ handler: @escaping Handler) { on(.get, pattern, handler) }
     public func post(_ pattern: String, _ handler: @escaping Handler) { on(.post, pattern, handler) }
