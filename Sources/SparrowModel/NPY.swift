@@ -88,10 +88,15 @@ public enum NPY {
 
     private static func decodeData(_ bytes: [UInt8], from start: Int, count: Int, descr: Descr,
                                    shape: [Int]) throws -> Tensor {
-        var data = Array(bytes[start..<(start + count * descr.width)])
-        if descr.bigEndian && descr.width > 1 {
-            for i in stride(from: 0, to: data.count, by: descr.width) { data[i..<(i + descr.width)].reverse() }
+        let range = start..<(start + count * descr.width)
+        guard descr.bigEndian && descr.width > 1 else {
+            return try bytes.withUnsafeBytes {
+                try descr.element.decodeLittleEndian(UnsafeRawBufferPointer(rebasing: $0[range]), shape: shape, what: ".npy")
+            }
         }
+        // Big-endian data is byte-swapped into a copy first; little-endian data is read in place.
+        var data = Array(bytes[range])
+        for i in stride(from: 0, to: data.count, by: descr.width) { data[i..<(i + descr.width)].reverse() }
         return try data.withUnsafeBytes { try descr.element.decodeLittleEndian($0, shape: shape, what: ".npy") }
     }
 

@@ -104,18 +104,9 @@ extension Tensor {
         var proto = Onnx_TensorProto()
         proto.name = name
         proto.dims = shape.map { Int64($0) }
-        var bytes = [UInt8]()
-        switch storage {
-        case .float32(let values):
-            proto.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            bytes.reserveCapacity(values.count * 4)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        case .int64(let values):
-            proto.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-            bytes.reserveCapacity(values.count * 8)
-            for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        }
-        proto.rawData = Data(bytes)
+        let element = ElementType(dataType)
+        proto.dataType = element.onnxCode
+        proto.rawData = Data(element.littleEndianBytes(self))
         return proto
     }
 }
