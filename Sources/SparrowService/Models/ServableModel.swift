@@ -32,8 +32,7 @@ public final class ServableModel: Sendable {
             graph = sparseGraph
             runtime = try DenseRuntime(graph: sparseGraph, linearOperators: layers)
         case .dense:
-            graph = try ONNXModel(serializedBytes: artifact.graphBytes,
-                                  restoringInitializers: try artifact.decodedInitializers()).graph
+            graph = try artifact.restoredModel().graph
             runtime = try DenseRuntime(graph: graph)
         }
         inputInfo = graph.inputs

@@ -178,7 +178,6 @@ extension ServiceCore {
         let config = try CompressionConfig(json: Array(job.config.utf8))
         try stage(&job, "load", 0.0, context)
         let onnxBytes = try uploadedONNX(of: job.modelID)
-        let model = try ONNXModel(serializedBytes: onnxBytes)
         let jobID = job.id
         let board = self.board
         // Overall progress: compress (or retrain) 0.05–0.8, write to 0.85, verification and storage to 1.
@@ -197,6 +196,8 @@ extension ServiceCore {
                     shouldCancel: { context.currentInterruption != nil }))
             result = (trained.artifact, trained.bytes, trained.report)
         } else {
+            // (The retraining path parses the model itself.)
+            let model = try ONNXModel(serializedBytes: onnxBytes)
             let compressed = try DeepCompression.compress(
                 graph: model.graph, config: config,
                 graphBytesWithout: { try model.serialized(removingInitializers: $0) },
@@ -217,8 +218,7 @@ extension ServiceCore {
         try stage(&job, "verify", 0.85, context)
         // The artifact must load as a servable model before it becomes a version.
         let servable = try ServableModel(artifact: result.bytes)
-        let decoded = try ONNXModel(serializedBytes: result.artifact.graphBytes,
-                                    restoringInitializers: try result.artifact.decodedInitializers()).serialized()
+        let decoded = try result.artifact.denseONNX()
         try stage(&job, "store", 0.95, context)
         let artifactID = ResourceID.make(.artifact)
         let onnxDigest = try blobs.put(decoded)
