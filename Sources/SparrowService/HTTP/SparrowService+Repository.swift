@@ -25,9 +25,7 @@ extension SparrowService {
         router.post("/v2/repository/models/{name}/load") { [core] request in
             SparrowService.handle {
                 _ = try SparrowService.repositoryFlag(request, nil)
-                var resolving = request
-                resolving.pathParameters["version"] = nil
-                _ = try core.servable(try core.resolve(resolving))
+                _ = try core.servable(try core.resolve(request))  // no version in the path: the newest
                 return .json(raw: "{}")
             }
         }
@@ -50,20 +48,12 @@ extension SparrowService {
         guard let root = try? JSONNode.parse(body), case .object(let fields) = root else {
             throw InferenceError.invalid("the request body must be a JSON object")
         }
-        if let parameters = fields["parameters"] {
-            guard case .object(let p) = parameters else { throw InferenceError.invalid("'parameters' must be an object") }
-            if let unsupported = p.keys.sorted().first(where: { $0 != name }) {
-                throw InferenceError.invalid("parameter '\(unsupported)' is not supported: Sparrow loads the models uploaded to /v1/models")
-            }
-            if let name, let value = p[name] {
-                guard case .bool(let b) = value else { throw InferenceError.invalid("'\(name)' must be true or false") }
-                return b
-            }
+        let parameters = try InferenceCodec.parametersObject(root, what: "the request")
+        if let unsupported = parameters.keys.sorted().first(where: { $0 != name }) {
+            throw InferenceError.invalid("parameter '\(unsupported)' is not supported: Sparrow loads the models uploaded to /v1/models")
         }
-        if let name, let value = fields[name] {
-            guard case .bool(let b) = value else { throw InferenceError.invalid("'\(name)' must be true or false") }
-            return b
-        }
+        if let name, let flag = try InferenceCodec.bool(parameters[name], "'\(name)'") { return flag }
+        if let name { return try InferenceCodec.bool(fields[name], "'\(name)'") }
         return nil
     }
 }

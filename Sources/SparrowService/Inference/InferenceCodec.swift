@@ -147,13 +147,13 @@ public enum InferenceCodec {
         return count
     }
 
-    private static func parametersObject(_ spec: JSONNode, what: String) throws(InferenceError) -> [String: JSONNode] {
+    static func parametersObject(_ spec: JSONNode, what: String) throws(InferenceError) -> [String: JSONNode] {
         guard let raw = spec["parameters"] else { return [:] }
         guard case .object(let object) = raw else { throw .invalid("\(what): 'parameters' must be an object") }
         return object
     }
 
-    private static func bool(_ raw: JSONNode?, _ what: String) throws(InferenceError) -> Bool? {
+    static func bool(_ raw: JSONNode?, _ what: String) throws(InferenceError) -> Bool? {
         guard let raw else { return nil }
         guard case .bool(let b) = raw else { throw .invalid("\(what) must be true or false") }
         return b
