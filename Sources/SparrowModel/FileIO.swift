@@ -47,20 +47,16 @@ public enum FileIO {
     /// or socket (`/dev/null`, a pipe) is written through in place, since renaming over it would
     /// replace it with a regular file.
     public static func write(_ bytes: [UInt8], to requested: String) throws {
-        // stat follows /proc's magic links too (/dev/stdout → pipe:[…]), which readlink cannot.
-        var target = stat()
-        if stat(requested, &target) == 0, ![S_IFREG, S_IFDIR].contains(target.st_mode & S_IFMT) {
-            return try writeThrough(bytes, to: requested, named: requested)
-        }
-        let path = try followLinks(requested)
+        // stat follows links, /proc's magic ones too (/dev/stdout → pipe:[…]), which readlink cannot.
         var existing = stat()
-        if lstat(path, &existing) == 0 {
+        if stat(requested, &existing) == 0 {
             switch existing.st_mode & S_IFMT {
             case S_IFREG: break
             case S_IFDIR: throw ModelError(.io, "cannot write \(requested): it is a directory")
-            default: return try writeThrough(bytes, to: path, named: requested)
+            default: return try writeThrough(bytes, to: requested, named: requested)
             }
         }
+        let path = try followLinks(requested)
         let directory = directory(of: path)
         var info = stat()
         guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
